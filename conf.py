@@ -1,0 +1,136 @@
+"""Sphinx configuration: MyST-NB chapters + a sphinx-gallery, one build."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "_ext"))
+sys.path.insert(0, str(ROOT))
+
+import numopt  # noqa: E402
+from numopt_docs import write_inventories  # noqa: E402
+
+# -- Project -------------------------------------------------------------------
+project = "Numerical Optimization, executable"
+author = "The numopt lecture authors"
+copyright = "2026, the numopt lecture authors"
+release = version = numopt.__version__
+
+# -- Sources -------------------------------------------------------------------
+# Only these files are documents; everything else in the repository (README,
+# .venv, tests, ...) is not.
+include_patterns = [
+    "index.md",
+    "chapters/**",
+    "api/**",
+    "auto_examples/**",
+]
+exclude_patterns = [
+    "_build",
+    "**.ipynb_checkpoints",
+    # sphinx-gallery writes one unexecuted notebook per example for download;
+    # myst-nb must not read those as documents (they would replace the
+    # executed gallery pages and their figures).
+    "auto_examples/*.ipynb",
+    "auto_examples/**/*.ipynb",
+    "api/generated/backreferences/**",
+]
+root_doc = "index"
+
+extensions = [
+    "myst_nb",
+    "sphinx_gallery.gen_gallery",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "sphinx-mathjax-offline",  # serves MathJax 3 from _static: no CDN
+    "numopt_docs",
+]
+
+nitpicky = True
+nitpick_ignore = [
+    # Type aliases and protocols of numopt's private modules.
+    ("py:class", "numopt.solvers._driver.Step"),
+    ("py:class", "numopt.solvers._driver.Callback"),
+    ("py:class", "Callback"),
+    ("py:class", "Schedule"),
+    ("py:class", "numopt.solvers.gradient.Schedule"),
+]
+
+# -- MyST and MyST-NB ------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
+myst_heading_anchors = 3
+nb_execution_mode = os.environ.get("NB_EXECUTION_MODE", "cache")
+# The cache lives beside the HTML output, not inside it: deleting
+# _build/html keeps every executed notebook.
+nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_timeout = 180  # seconds per cell
+nb_execution_raise_on_error = True  # a failing cell fails the build...
+nb_execution_show_tb = True  # ...and the log shows its traceback
+nb_merge_streams = True
+nb_execution_excludepatterns = ["auto_examples/*"]
+nb_kernel_rgx_aliases = {".*": "python3"}
+
+# -- sphinx-gallery --------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": "gallery",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "reset_modules": ("numopt_docs.reset_state",),
+    "reset_modules_order": "both",
+    "write_computation_times": True,
+    "download_all_examples": True,
+    "abort_on_example_error": True,
+    "doc_module": ("numopt",),
+    "reference_url": {"numopt": None},
+    "backreferences_dir": "api/generated/backreferences",
+    "matplotlib_animations": True,
+    "remove_config_comments": True,
+    "min_reported_time": 0,
+}
+
+# -- API reference -----------------------------------------------------------------
+autosummary_generate = True
+autodoc_typehints = "none"  # types are documented in each docstring's Parameters
+autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True, "undoc-members": False}
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+napoleon_use_rtype = False
+napoleon_use_ivar = True  # dataclass fields: no duplicate object descriptions
+napoleon_preprocess_types = True
+napoleon_type_aliases = {
+    "callable": "collections.abc.Callable",
+    "sequence": "collections.abc.Sequence",
+    "Tensor": "torch.Tensor",
+    "OptimizeResult": "numopt.OptimizeResult",
+    "Status": "numopt.Status",
+}
+
+# -- Intersphinx (offline: curated inventories written at configuration time) ----
+intersphinx_mapping = write_inventories(ROOT / "_build" / ".intersphinx")
+
+# -- HTML ----------------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "Numerical Optimization"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+html_last_updated_fmt = None
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "home_page_in_toc": True,
+    "show_navbar_depth": 1,
+}
+html_context = {"default_mode": "auto"}
+html_show_sourcelink = False

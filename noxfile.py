@@ -1,0 +1,133 @@
+"""Sessions to build the site, run the tests and lint: `nox -l` lists them.
+
+Every session installs the same pinned torch first (``TORCH``), so that no
+session pulls a different (and multi-GB CUDA) build through a dependency.
+Set ``NUMOPT_TORCH`` to another requirement (and ``NUMOPT_TORCH_INDEX`` to a
+package index) to test against a CUDA build, for example::
+
+    NUMOPT_TORCH="torch==2.13.0" \
+    NUMOPT_TORCH_INDEX=https://download.pytorch.org/whl/cu128 nox -s tests_gpu
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+TORCH = os.environ.get("NUMOPT_TORCH", "torch==2.13.0")
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["tests", "docs"]
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """Install the pinned torch, then numopt (editable) with ``extras``."""
+    index = os.environ.get("NUMOPT_TORCH_INDEX")
+    session.install(TORCH, *(["--index-url", index] if index else []))
+    spec = f".[{','.join(extras)}]" if extras else "."
+    # Naming TORCH again keeps the resolver on the torch installed above.
+    session.install("-e", spec, TORCH)
+
+
+def ensure_graphviz(session: nox.Session) -> None:
+    """Make sure Graphviz's ``dot`` is on PATH, installing it on Debian/Ubuntu."""
+    if shutil.which("dot"):
+        return
+    apt = shutil.which("apt-get")
+    if sys.platform.startswith("linux") and apt:
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        session.log("Graphviz's `dot` is missing: installing the Debian package graphviz")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run(*sudo, apt, "-qq", "update", external=True, env=env)
+        session.run(*sudo, apt, "install", "-y", "-qq", "graphviz", external=True, env=env)
+    if not shutil.which("dot"):
+        session.error(
+            "Graphviz's `dot` program is required. Install it with "
+            "`sudo apt-get install graphviz` (Debian/Ubuntu), "
+            "`brew install graphviz` (macOS) or `conda install graphviz`."
+        )
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site into _build/html: clean output, -W -n, zero warnings.
+
+    Executed notebooks (_build/.jupyter_cache) and gallery outputs
+    (auto_examples/) are caches keyed on the code: unchanged code is not run
+    again. Pass ``-- --fresh`` to drop them and execute everything.
+    """
+    ensure_graphviz(session)
+    install(session, "docs")
+    if "--fresh" in session.posargs:
+        for cache in (BUILD / ".jupyter_cache", ROOT / "auto_examples"):
+            shutil.rmtree(cache, ignore_errors=True)
+    for out in (HTML, BUILD / "doctrees", ROOT / "api" / "generated"):
+        shutil.rmtree(out, ignore_errors=True)
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-n", "-b", "html",
+        "-d", str(BUILD / "doctrees"), ".", str(HTML),
+        env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+    )
+    session.log(f"The site is in {HTML}; open {HTML / 'index.html'}")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild it on every change."""
+    ensure_graphviz(session)
+    install(session, "docs", "serve")
+    session.run(
+        "sphinx-autobuild", "-n", "--host", "127.0.0.1", "--port", "8000",
+        "--watch", "numopt", "--ignore", "*/auto_examples/*", "--ignore", "*/_build/*",
+        "--ignore", "*/api/generated/*", ".", str(HTML), *session.posargs,
+        env={"MPLBACKEND": "Agg"},
+    )
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite on the CPU (tests marked `gpu` are deselected)."""
+    ensure_graphviz(session)
+    install(session, "test", "docs")
+    session.run(
+        "pytest", "-m", "not gpu", *session.posargs, env={"MPLBACKEND": "Agg"}
+    )
+
+
+@nox.session
+def tests_gpu(session: nox.Session) -> None:
+    """Run the tests marked `gpu`; fails unless torch sees a CUDA device."""
+    install(session, "test")
+    session.run(
+        "python", "-c",
+        "import sys, torch; ok = torch.cuda.is_available(); "
+        "print('CUDA device:', torch.cuda.get_device_name(0) if ok else None); "
+        "sys.exit(0 if ok else 'No CUDA device is visible to torch ' + torch.__version__ + "
+        "': install a CUDA build of torch (see the README) and run on a GPU machine.')",
+    )
+    session.run("pytest", "-m", "gpu", *session.posargs, env={"MPLBACKEND": "Agg"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, and mypy on the package."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def linkcheck(session: nox.Session) -> None:
+    """Check every internal link and asset reference of the built site."""
+    if not (HTML / "index.html").exists():
+        session.error("Build the site first: nox -s docs")
+    session.run("python", str(ROOT / "tools" / "check_links.py"), str(HTML))

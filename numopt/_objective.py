@@ -1,0 +1,57 @@
+"""Evaluate an objective and its gradient with autograd, counting evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ._validation import check_callable
+
+__all__ = ["Objective"]
+
+
+def _as_scalar(y: object, *, batched: bool = False) -> torch.Tensor:
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(
+            f"f must return a torch tensor built from torch operations, "
+            f"got {type(y).__name__}"
+        )
+    if batched:
+        return y
+    if y.numel() != 1:
+        raise ValueError(
+            f"f must return a scalar (one element), got a tensor of shape "
+            f"{tuple(y.shape)}; reduce it, e.g. with .sum() or .mean()"
+        )
+    return y.reshape(())
+
+
+class Objective:
+    """Wrap ``f`` so that every call is counted in ``nfev``.
+
+    ``f`` takes a tensor and returns a scalar tensor. Gradients come from
+    ``torch.autograd``; at a point where ``f`` is not differentiable (``|x|``
+    at 0) autograd returns a subgradient, and so do we.
+    """
+
+    def __init__(self, f: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        self.f = check_callable(f, "f")
+        self.nfev = 0
+
+    def value(self, x: torch.Tensor) -> torch.Tensor:
+        """``f(x)`` as a detached 0-d tensor."""
+        self.nfev += 1
+        with torch.no_grad():
+            return _as_scalar(self.f(x)).detach()
+
+    def value_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``f(x)`` and ``∇f(x)``, both detached."""
+        self.nfev += 1
+        with torch.enable_grad():
+            xg = x.detach().requires_grad_(True)
+            y = _as_scalar(self.f(xg))
+            if not y.requires_grad:  # f does not depend on x
+                return y.detach(), torch.zeros_like(x)
+            (g,) = torch.autograd.grad(y, xg)
+        return y.detach(), g

@@ -1,0 +1,187 @@
+"""gradient_descent and minimize(method="gd"): the contract, rates and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numopt
+from numopt import Status, gradient_descent, minimize
+from numopt.problems import abs_quadratic
+
+
+def quadratic(x: torch.Tensor) -> torch.Tensor:
+    return 0.5 * (x**2 * torch.tensor([1.0, 10.0], dtype=x.dtype, device=x.device)).sum()
+
+
+def test_converges_to_the_lecture_minimizer() -> None:
+    res = gradient_descent(abs_quadratic, 0.0, lr=0.05, max_iter=1000, tol=1e-10)
+    assert res.success and res.status is Status.CONVERGED
+    assert res.x.item() == pytest.approx(4.5, abs=1e-9)
+    assert res.fun == pytest.approx(4.75, abs=1e-12)
+
+
+def test_result_invariants(device: torch.device, dtype: torch.dtype) -> None:
+    x0 = torch.tensor([1.0, -2.0], device=device, dtype=dtype)
+    res = gradient_descent(quadratic, x0, lr=0.05, max_iter=50, tol=0)
+    assert res.x.device == x0.device and res.x.dtype == dtype
+    assert res.x.shape == x0.shape
+    assert res.path.shape == (res.nit + 1, 2)
+    assert res.values.shape == (res.nit + 1,)
+    assert res.nit <= 50 and res.nfev == res.nit + 1
+    assert res.fun == pytest.approx(quadratic(res.x).item(), rel=1e-6)
+    assert torch.equal(res.path[-1], res.x) and torch.equal(res.path[0], x0)
+    assert res.grad_norm == pytest.approx(
+        torch.linalg.vector_norm(res.x * torch.tensor([1.0, 10.0], device=device, dtype=dtype)).item(),
+        rel=1e-5,
+    )
+    assert not res.x.requires_grad
+
+
+def test_float_start_is_float64_and_dtype_overrides() -> None:
+    assert gradient_descent(abs_quadratic, 1, max_iter=1).x.dtype == torch.float64
+    res = gradient_descent(abs_quadratic, 1.0, max_iter=1, dtype=torch.float32)
+    assert res.x.dtype == torch.float32
+
+
+def test_fixed_step_matches_the_update_rule() -> None:
+    res = gradient_descent(lambda x: (x - 3) ** 2, 0.0, lr=0.1, max_iter=5, tol=0)
+    expected = [0.0]
+    for _ in range(5):
+        expected.append(expected[-1] - 0.1 * 2 * (expected[-1] - 3))
+    assert res.path.tolist() == pytest.approx(expected, abs=1e-12)
+
+
+def test_one_over_t_schedule_and_callable_schedule() -> None:
+    f = lambda x: x**2  # noqa: E731
+    res = gradient_descent(f, 1.0, lr=0.25, schedule="1/t", max_iter=3, tol=0)
+    # steps 0.25, 0.125, 0.0833: x_{k+1} = x_k (1 - 2 alpha_k)
+    expected = 1.0 * (1 - 0.5) * (1 - 0.25) * (1 - 2 * 0.25 / 3)
+    assert res.x.item() == pytest.approx(expected)
+    res = gradient_descent(f, 1.0, schedule=lambda k: 0.1 * 0.5**k, max_iter=2, tol=0)
+    assert res.x.item() == pytest.approx((1 - 0.2) * (1 - 0.1))
+
+
+def test_minimize_dispatches_to_gd() -> None:
+    a = minimize(abs_quadratic, 0.0, method="gd", lr=0.05, max_iter=20)
+    b = gradient_descent(abs_quadratic, 0.0, lr=0.05, max_iter=20)
+    assert torch.equal(a.path, b.path) and a.method == "gd"
+
+
+def test_max_iter_zero_and_one() -> None:
+    res = gradient_descent(abs_quadratic, 0.0, max_iter=0)
+    assert res.nit == 0 and res.status is Status.MAXITER and res.path.shape == (1,)
+    assert res.fun == 25.0
+    res = gradient_descent(abs_quadratic, 0.0, max_iter=1, lr=0.05)
+    assert res.nit == 1 and res.x.item() == pytest.approx(0.5)
+    # already at the minimizer: converged without a step
+    res = gradient_descent(abs_quadratic, 4.5, max_iter=0)
+    assert res.success and res.nit == 0
+
+
+def test_callback_can_stop_the_run() -> None:
+    seen = []
+
+    def callback(k: int, x: torch.Tensor, fun: float) -> bool:
+        seen.append((k, fun))
+        return k == 3
+
+    res = gradient_descent(abs_quadratic, 0.0, lr=0.05, callback=callback)
+    assert res.status is Status.CALLBACK and not res.success and res.nit == 3
+    assert [k for k, _ in seen] == [1, 2, 3]
+    assert seen[-1][1] == pytest.approx(res.fun)
+
+
+def test_divergence_returns_last_finite_iterate() -> None:
+    res = gradient_descent(lambda x: x**2, 1.0, lr=1.5, max_iter=100_000)
+    assert not res.success and res.status is Status.DIVERGED
+    assert "Diverged" in res.message
+    assert math.isfinite(res.fun) and bool(torch.isfinite(res.x))
+    assert torch.isfinite(res.path).all() and torch.isfinite(res.values).all()
+
+
+def test_objective_turning_nan_mid_run() -> None:
+    # log(x) is finite for x > 0; a large step jumps to x < 0 where it is NaN.
+    res = gradient_descent(lambda x: -torch.log(x) + x, 3.0, lr=5.0, max_iter=50)
+    assert res.status is Status.DIVERGED and not res.success
+    assert res.x.item() == 3.0 and res.nit == 0 and math.isfinite(res.fun)
+
+
+def test_unbounded_below_diverges_or_stops_without_nan() -> None:
+    res = gradient_descent(lambda x: -(x**2), 1.0, lr=0.5, max_iter=5000)
+    assert not res.success
+    assert math.isfinite(res.fun) and bool(torch.isfinite(res.x))
+
+
+def test_kink_does_not_crash() -> None:
+    res = gradient_descent(torch.abs, 0.0, max_iter=3)
+    assert res.success and res.x.item() == 0.0  # autograd's subgradient at 0 is 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"f": 3.0}, TypeError, "f must be callable"),
+        ({"lr": 0.0}, ValueError, "lr must be > 0"),
+        ({"lr": -1.0}, ValueError, "lr must be > 0"),
+        ({"lr": float("nan")}, ValueError, "lr must be finite"),
+        ({"max_iter": -1}, ValueError, "max_iter must be >= 0"),
+        ({"max_iter": 2.5}, TypeError, "max_iter must be an int"),
+        ({"tol": -1e-3}, ValueError, "tol must be >= 0"),
+        ({"x0": float("nan")}, ValueError, "x0 must be finite"),
+        ({"x0": [1.0, float("inf")]}, ValueError, "x0 must be finite"),
+        ({"x0": "abc"}, TypeError, "x0 must be"),
+        ({"schedule": "cosine"}, ValueError, "unknown schedule 'cosine'"),
+        ({"f": lambda x: torch.stack([x, x])}, ValueError, "f must return a scalar"),
+        ({"f": lambda x: 1.0}, TypeError, "f must return a torch tensor"),
+        ({"callback": "stop"}, TypeError, "callback must be callable"),
+        ({"x0": -1.0, "f": torch.log}, ValueError, r"f\(x0\)"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs: dict, error: type, match: str) -> None:
+    args = {"f": abs_quadratic, "x0": 1.0} | kwargs
+    f, x0 = args.pop("f"), args.pop("x0")
+    with pytest.raises(error, match=match):
+        gradient_descent(f, x0, **args)
+
+
+def test_minimize_rejects_unknown_method_and_bad_f() -> None:
+    with pytest.raises(ValueError, match="unknown method 'bfgs'"):
+        minimize(abs_quadratic, 0.0, method="bfgs")
+    with pytest.raises(TypeError, match="f must be callable"):
+        minimize(None, 0.0)
+
+
+def test_schedule_returning_bad_step() -> None:
+    with pytest.raises(ValueError, match="schedule"):
+        gradient_descent(abs_quadratic, 0.0, schedule=lambda k: -1.0, max_iter=2)
+
+
+def test_record_path_false_keeps_no_path() -> None:
+    res = gradient_descent(quadratic, torch.ones(2), record_path=False, max_iter=5, tol=0)
+    assert res.path is None and res.values.shape == (6,)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    eigs=st.lists(st.floats(0.1, 100.0), min_size=1, max_size=6),
+    seed=st.integers(0, 2**16),
+)
+def test_step_one_over_L_decreases_f_monotonically(eigs: list[float], seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    n = len(eigs)
+    q, _ = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
+    a = q @ torch.diag(torch.tensor(eigs, dtype=torch.float64)) @ q.T
+    x0 = torch.randn(n, generator=gen, dtype=torch.float64)
+    res = gradient_descent(lambda x: 0.5 * x @ a @ x, x0, lr=1 / max(eigs), max_iter=50, tol=0)
+    diffs = res.values[1:] - res.values[:-1]
+    assert (diffs <= 1e-12 * res.values[0].abs().clamp(min=1)).all()
+
+
+def test_public_api_names() -> None:
+    for name in ("minimize", "gradient_descent", "OptimizeResult", "Status"):
+        assert name in numopt.__all__ and hasattr(numopt, name)
