@@ -19,6 +19,13 @@ author = "The numopt lecture authors"
 copyright = "2026, the numopt lecture authors"
 release = version = numopt.__version__
 
+# Where caches live (executed notebooks, intersphinx inventories).
+BUILD = Path(os.environ.get("NUMOPT_BUILD_DIR", ROOT / "_build")).resolve()
+# NUMOPT_DOCS_ONLY=chapters/convexity builds the landing page and that one
+# page, without the gallery: a fast preview while writing (not warning-free,
+# since the table of contents then points at excluded pages).
+ONLY = os.environ.get("NUMOPT_DOCS_ONLY")
+
 # -- Sources -------------------------------------------------------------------
 # Only these files are documents; everything else in the repository (README,
 # .venv, tests, ...) is not.
@@ -28,6 +35,8 @@ include_patterns = [
     "api/**",
     "auto_examples/**",
 ]
+if ONLY:
+    include_patterns = ["index.md", ONLY.removesuffix(".md") + ".md", "api/**"]
 exclude_patterns = [
     "_build",
     "**.ipynb_checkpoints",
@@ -42,7 +51,7 @@ root_doc = "index"
 
 extensions = [
     "myst_nb",
-    "sphinx_gallery.gen_gallery",
+    *([] if ONLY else ["sphinx_gallery.gen_gallery"]),
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
@@ -71,7 +80,7 @@ myst_heading_anchors = 3
 nb_execution_mode = os.environ.get("NB_EXECUTION_MODE", "cache")
 # The cache lives beside the HTML output, not inside it: deleting
 # _build/html keeps every executed notebook.
-nb_execution_cache_path = str(ROOT / "_build" / ".jupyter_cache")
+nb_execution_cache_path = str(BUILD / ".jupyter_cache")
 nb_execution_timeout = 180  # seconds per cell
 nb_execution_raise_on_error = True  # a failing cell fails the build...
 nb_execution_show_tb = True  # ...and the log shows its traceback
@@ -117,7 +126,7 @@ napoleon_type_aliases = {
 }
 
 # -- Intersphinx (offline: curated inventories written at configuration time) ----
-intersphinx_mapping = write_inventories(ROOT / "_build" / ".intersphinx")
+intersphinx_mapping = write_inventories(BUILD / ".intersphinx")
 
 # -- HTML ----------------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

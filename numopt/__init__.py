@@ -3,7 +3,7 @@
 The public names are re-exported here; each lives in the module named after it.
 """
 
-from . import problems
+from . import autodiff, problems
 from .minimize import METHODS, minimize
 from .plotting import plot_objective_1d
 from .result import OptimizeResult, Status
@@ -11,6 +11,7 @@ from .solvers import gradient_descent
 
 __all__ = [
     "METHODS",
+    "autodiff",
     "OptimizeResult",
     "Status",
     "gradient_descent",
