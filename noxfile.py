@@ -37,23 +37,28 @@ def install(session: nox.Session, *extras: str) -> None:
     session.install("-e", spec, TORCH)
 
 
-def ensure_graphviz(session: nox.Session) -> None:
-    """Make sure Graphviz's ``dot`` is on PATH, installing it on Debian/Ubuntu."""
-    if shutil.which("dot"):
+def ensure_system_program(session: nox.Session, program: str, package: str) -> None:
+    """Make sure ``program`` is on PATH, installing Debian's ``package`` if needed."""
+    if shutil.which(program):
         return
     apt = shutil.which("apt-get")
     if sys.platform.startswith("linux") and apt:
         sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-        session.log("Graphviz's `dot` is missing: installing the Debian package graphviz")
+        session.log(f"`{program}` is missing: installing the Debian package {package}")
         env = {"DEBIAN_FRONTEND": "noninteractive"}
         session.run(*sudo, apt, "-qq", "update", external=True, env=env)
-        session.run(*sudo, apt, "install", "-y", "-qq", "graphviz", external=True, env=env)
-    if not shutil.which("dot"):
+        session.run(*sudo, apt, "install", "-y", "-qq", package, external=True, env=env)
+    if not shutil.which(program):
         session.error(
-            "Graphviz's `dot` program is required. Install it with "
-            "`sudo apt-get install graphviz` (Debian/Ubuntu), "
-            "`brew install graphviz` (macOS) or `conda install graphviz`."
+            f"The program `{program}` is required. Install it with "
+            f"`sudo apt-get install {package}` (Debian/Ubuntu), "
+            f"`brew install {package}` (macOS) or your system's package manager."
         )
+
+
+def ensure_graphviz(session: nox.Session) -> None:
+    """Graphviz's ``dot`` draws the autodiff and torchviz graphs."""
+    ensure_system_program(session, "dot", "graphviz")
 
 
 @nox.session
@@ -94,12 +99,27 @@ def serve(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite on the CPU (tests marked `gpu` are deselected)."""
+    """Run the test suite on the CPU (`gpu` and `browser` tests are deselected)."""
     ensure_graphviz(session)
     install(session, "test", "docs")
     session.run(
-        "pytest", "-m", "not gpu", *session.posargs, env={"MPLBACKEND": "Agg"}
+        "pytest", "-m", "not gpu and not browser", *session.posargs,
+        env={"MPLBACKEND": "Agg"},
     )
+
+
+@nox.session
+def site(session: nox.Session) -> None:
+    """Check the built site in headless Chromium (network cut off) and its execution.
+
+    Screenshots of every page land in _build/screenshots.
+    """
+    if not (HTML / "index.html").exists():
+        session.error("Build the site first: nox -s docs")
+    ensure_graphviz(session)
+    ensure_system_program(session, "chromium", "chromium")
+    install(session, "test", "docs", "browser")
+    session.run("pytest", "-m", "browser", *session.posargs, env={"MPLBACKEND": "Agg"})
 
 
 @nox.session
@@ -123,6 +143,18 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks (ratios against baselines measured in the same run).
+
+    Pass options through, e.g. ``nox -s bench -- --only overhead --quick``;
+    results go to benchmarks/results/ and onto the site's Performance page.
+    """
+    ensure_graphviz(session)
+    install(session, "test", "docs")
+    session.run("python", "benchmarks/run.py", *session.posargs, env={"MPLBACKEND": "Agg"})
 
 
 @nox.session

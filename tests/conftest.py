@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -13,6 +13,10 @@ import torch
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from notebook_cells import code_cells  # noqa: E402
+
 CHAPTERS = ROOT / "chapters"
 GALLERY = ROOT / "gallery"
 
@@ -39,17 +43,9 @@ def dtype(request: pytest.FixtureRequest) -> torch.dtype:
     return request.param
 
 
-_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
-
-
 def chapter_cells(name: str) -> list[str]:
     """The code cells of ``chapters/<name>.md`` (cell options stripped)."""
-    text = (CHAPTERS / f"{name}.md").read_text()
-    cells = []
-    for body in _CELL.findall(text):
-        lines = [ln for ln in body.splitlines() if not re.match(r"^:\w[\w-]*:", ln)]
-        cells.append("\n".join(lines))
-    return cells
+    return code_cells(CHAPTERS / f"{name}.md")
 
 
 _executed: dict[str, dict] = {}

@@ -1,0 +1,119 @@
+"""Build time: a clean docs build against the bare execution of the same code.
+
+Works on a copy of the tracked files in a temporary folder, so the caches of
+the working tree are neither used nor disturbed. Measures:
+
+- ``bare``: every chapter's code cells and every gallery script run directly;
+- ``clean build``: ``sphinx-build -W -n`` with empty caches;
+- ``no-change rebuild``: the same command again (HTML output removed, caches kept);
+- ``prose edit``: one chapter's prose changed: which notebooks re-execute;
+- ``code edit``: one chapter's code changed: which notebooks re-execute.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import progress
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE = r"""
+import os, runpy, sys, time
+from pathlib import Path
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+root = Path(sys.argv[1])
+sys.path.insert(0, str(root / "tools"))
+from notebook_cells import code_cells
+t0 = time.perf_counter()
+for md in sorted((root / "chapters").glob("*.md")):
+    ns = {"__name__": "chapter"}
+    os.chdir(md.parent)
+    for code in code_cells(md):
+        exec(compile(code, str(md), "exec"), ns)
+        plt.close("all")
+for script in sorted((root / "gallery").rglob("plot_*.py")):
+    os.chdir(script.parent)
+    runpy.run_path(str(script), run_name="__main__")
+    plt.close("all")
+print(time.perf_counter() - t0)
+"""
+
+
+def _copy_tree(dst: Path) -> None:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for rel in files:
+        src = ROOT / rel
+        if src.is_file():
+            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst / rel)
+
+
+def _build(tree: Path) -> tuple[float, str]:
+    shutil.rmtree(tree / "_build" / "html", ignore_errors=True)
+    shutil.rmtree(tree / "_build" / "doctrees", ignore_errors=True)
+    env = os.environ | {"MPLBACKEND": "Agg", "NUMOPT_BUILD_DIR": str(tree / "_build")}
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-b", "html",
+         "-d", str(tree / "_build" / "doctrees"), str(tree), str(tree / "_build" / "html")],
+        cwd=tree, env=env, capture_output=True, text=True,
+    )
+    elapsed = time.perf_counter() - t0
+    if out.returncode:
+        raise RuntimeError(out.stdout[-3000:] + out.stderr[-3000:])
+    return elapsed, out.stdout + out.stderr
+
+
+def _executed(log: str) -> list[str]:
+    """Chapters myst-nb executed (not taken from its cache) in a build log."""
+    found = re.findall(r"(chapters/[\w-]+)\.md(?::\d+)?: Executed notebook", log)
+    return sorted(set(found))
+
+
+def run(device: str = "cpu", quick: bool = False) -> dict:
+    with tempfile.TemporaryDirectory(prefix="numopt-bench-build-") as tmp:
+        tree = Path(tmp)
+        _copy_tree(tree)
+        progress("build: bare execution of every chapter and gallery script")
+        env = os.environ | {"MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
+        bare = float(subprocess.run([sys.executable, "-c", BARE, str(tree)], env=env,
+                                    capture_output=True, text=True, check=True)
+                     .stdout.strip().splitlines()[-1])
+        progress(f"  bare execution: {bare:.1f} s; clean build ...")
+        clean, _ = _build(tree)
+        progress(f"  clean build: {clean:.1f} s; no-change rebuild ...")
+        again, _ = _build(tree)
+        chapter = sorted((tree / "chapters").glob("*.md"))[0]
+        text = chapter.read_text()
+        chapter.write_text(text.replace("\n\n", "\n\nA sentence added to the prose.\n\n", 1))
+        prose, prose_log = _build(tree)
+        lines = chapter.read_text().splitlines()
+        idx = next(i for i, ln in enumerate(lines) if ln.startswith("```{code-cell}"))
+        lines.insert(idx + 1, "_benchmark_edit = 1")
+        chapter.write_text("\n".join(lines) + "\n")
+        code, code_log = _build(tree)
+    return {
+        "bare_execution_s": bare,
+        "clean_build_s": clean,
+        "clean_over_bare": clean / bare,
+        "rebuild_no_change_s": again,
+        "rebuild_after_prose_edit_s": prose,
+        "executed_after_prose_edit": _executed(prose_log),
+        "rebuild_after_code_edit_s": code,
+        "executed_after_code_edit": _executed(code_log),
+        "edited_chapter": chapter.relative_to(tree).as_posix(),
+        "targets": {"clean_over_bare": "<= 1.3", "rebuild_no_change_s": "< 10",
+                    "executed_after_prose_edit": "none",
+                    "executed_after_code_edit": "only the edited chapter"},
+    }

@@ -1,0 +1,96 @@
+"""Timing harness: warm-up, repeats, median; device-aware; progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def sync(device: torch.device | str) -> None:
+    """Wait for queued GPU work so that wall-clock time includes it."""
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+def measure(
+    fn: Callable[[], Any],
+    *,
+    device: torch.device | str = "cpu",
+    repeats: int = 7,
+    warmup: int = 2,
+    label: str = "",
+) -> dict[str, float]:
+    """Median, min and interquartile range of ``repeats`` timed calls of ``fn``."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
+    out = {"median_s": statistics.median(times), "min_s": min(times), "iqr_s": q[2] - q[0]}
+    progress(f"  {label:<48s} median {out['median_s'] * 1e3:10.3f} ms")
+    return out
+
+
+def progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {
+        "hostname_kind": platform.machine(),
+        "cpu": cpu,
+        "cpu_count": str(os.cpu_count()),
+        "torch_threads": str(torch.get_num_threads()),
+        "gpu": gpu or "none",
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def peak_rss_mib(code: str) -> float:
+    """Peak resident memory of a fresh Python process running ``code`` (MiB)."""
+    script = code + (
+        "\nimport resource, sys\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stdout)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def save(name: str, payload: dict[str, Any]) -> Path:
+    """Write ``results/<name>.json`` and return its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path

@@ -1,0 +1,103 @@
+"""Run the benchmarks, print a table of ratios with their targets, write JSON.
+
+Usage::
+
+    python benchmarks/run.py [--only overhead,multistart,scipy,build]
+                             [--device cpu|cuda] [--quick] [--name NAME]
+
+Results go to ``benchmarks/results/<NAME>.json`` (default: ``cpu`` or
+``gpu``), which the site's Performance page renders. Every ratio compares two
+measurements taken in the same run on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import machine, progress, save  # noqa: E402
+
+GROUPS = ("overhead", "multistart", "scipy", "build")
+
+
+def _table(results: dict) -> str:
+    out = []
+    if "overhead" in results:
+        out.append("Solver overhead per iteration (gradient_descent)")
+        out.append(f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: <=1.2, <1")
+        for r in results["overhead"]["rows"]:
+            ok = "ok" if r["numopt_over_floor"] <= 1.2 and r["numopt_over_sgd"] < 1 else "MISSED"
+            out.append(f"{r['n']:>9} {r['numopt_over_floor']:>13.2f} "
+                       f"{r['numopt_over_sgd']:>11.2f}   {ok}")
+        mem = results["overhead"].get("peak_rss_mib")
+        if mem:
+            out.append("peak RSS at n=1e6, 100 iterations: " +
+                       ", ".join(f"{k}: {v:.0f} MiB" for k, v in mem.items()))
+    if "multistart" in results:
+        out.append("\nMultistart (per problem and number of starts)")
+        out.append(f"{'problem':>11} {'starts':>8} {'vs loop':>9} {'vs scipy':>9} "
+                   f"{'ms/floor':>9}   targets: >=1000x at 1e4 (cpu), <=1.5")
+        for r in results["multistart"]["rows"]:
+            loop = f"{r['speedup_vs_loop']:.0f}x" if "speedup_vs_loop" in r else "-"
+            sp = f"{r['speedup_vs_scipy']:.0f}x" if "speedup_vs_scipy" in r else "-"
+            ok = r["multistart_over_floor"] <= 1.5 or r["starts"] < 10**4
+            if r["starts"] == 10**4 and "speedup_vs_loop" in r:
+                ok = ok and r["speedup_vs_loop"] >= 1000
+            out.append(f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
+                       f"{r['multistart_over_floor']:>9.2f}   {'ok' if ok else 'MISSED'}")
+        g = results["multistart"]["global_minimum_check"]
+        out.append(f"global minimum of wavy_abs from 1e4 starts: x = {g['best_x']:.4g} "
+                   f"({'ok' if g['ok'] else 'MISSED'})")
+    if "scipy" in results:
+        out.append("\nAgainst scipy.optimize (same tolerance)")
+        for r in results["scipy"]["rows"]:
+            a, b = r["numopt"], r["scipy"]
+            out.append(f"{r['problem']:>28} {r['method']:>18}: nit {a['nit']:>6} vs "
+                       f"{b['nit']:>6}, nfev {a['nfev']:>6} vs {b['nfev']:>6}, "
+                       f"time {a['time_s'] * 1e3:8.2f} vs {b['time_s'] * 1e3:8.2f} ms "
+                       f"({r['scipy_method']})")
+    if "build" in results:
+        b = results["build"]
+        out.append("\nBuild time")
+        out.append(f"bare execution {b['bare_execution_s']:.1f} s, clean build "
+                   f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} (target <= 1.3)")
+        out.append(f"rebuild, no change: {b['rebuild_no_change_s']:.1f} s (target < 10 s)")
+        out.append(f"after a prose edit: executed {b['executed_after_prose_edit'] or 'nothing'}")
+        out.append(f"after a code edit of {b['edited_chapter']}: executed "
+                   f"{b['executed_after_code_edit'] or 'nothing'}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(GROUPS))
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes")
+    parser.add_argument("--name", default=None, help="results file name (no .json)")
+    args = parser.parse_args(argv)
+    groups = [g for g in args.only.split(",") if g]
+    unknown = set(groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group(s) {sorted(unknown)}; choose from {GROUPS}")
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            parser.error("--device cuda: torch sees no CUDA device")
+    results = {"machine": machine(), "device": args.device, "quick": args.quick}
+    for group in groups:
+        progress(f"== {group} ==")
+        module = __import__(f"bench_{group}")
+        results[group] = module.run(device=args.device, quick=args.quick)
+    name = args.name or ("gpu" if args.device == "cuda" else "cpu")
+    path = save(name, results)
+    print(_table(results))
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

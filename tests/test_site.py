@@ -1,0 +1,187 @@
+"""Checks of the built site: every page in a real browser, and the execution.
+
+Marked ``browser``: they need the site built (``nox -s docs``), Playwright and
+Chromium, and run in ``nox -s site`` (CI runs it after the docs build).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import CHAPTERS, ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+
+HTML = Path(os.environ.get("NUMOPT_SITE", ROOT / "_build" / "html"))
+SHOTS = ROOT / "_build" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (HTML / "index.html").exists(),
+        reason="the site is not built: run `nox -s docs` first",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def site_check():
+    pytest.importorskip("playwright")
+    import site_check
+
+    return site_check
+
+
+def test_every_page_passes_in_the_browser(site_check) -> None:
+    report = site_check.check_site(HTML, shots=SHOTS)
+    assert len(report) >= 10
+    bad = {page: problems for page, problems in report.items() if problems}
+    assert not bad, "\n".join(f"{p}: {probs}" for p, probs in bad.items())
+
+
+def test_the_checker_catches_a_broken_page(site_check, tmp_path: Path) -> None:
+    broken = tmp_path / "html"
+    shutil.copytree(HTML, broken)
+    page = broken / "chapters" / "gd-examples.html"
+    text = page.read_text()
+    sabotage = (
+        "<p>$$x^2$$</p>"
+        '<img src="missing.png" alt="a figure that is not there">'
+        '<img src="https://example.com/remote.png" alt="a remote figure">'
+        '<script>console.error("deliberate error")</script>'
+    )
+    assert '<section id="' in text
+    page.write_text(text.replace('<section id="', sabotage + '<section id="', 1))
+    problems = " | ".join(
+        site_check.check_site(broken, only=["chapters/gd-examples.html"])[
+            "chapters/gd-examples.html"
+        ]
+    )
+    for expected in (
+        "raw TeX",
+        "image not loaded",
+        "blocked request to the network",
+        "console error",
+        "HTTP 404",
+    ):
+        assert expected in problems, (expected, problems)
+
+
+@pytest.mark.parametrize("term", ["gradient", "Jensen", "retain_graph"])
+def test_search_finds(site_check, term: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with site_check.serve(HTML) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=site_check.chromium(), args=site_check.CHROMIUM_ARGS
+        )
+        page = browser.new_page()
+        page.goto(f"{base}/search.html?q={term}")
+        page.wait_for_selector("#search-results ul li", timeout=20000)
+        hits = page.locator("#search-results ul li").count()
+        browser.close()
+    assert hits > 0
+
+
+def test_every_chapter_was_executed() -> None:
+    for md in sorted(CHAPTERS.glob("*.md")):
+        html = (HTML / "chapters" / f"{md.stem}.html").read_text()
+        n_cells = len(re.findall(r"^```\{code-cell\}", md.read_text(), re.M))
+        n_outputs = html.count('class="cell_output')
+        assert n_cells > 0 and n_outputs > 0, md.name
+
+
+def test_every_gallery_example_was_executed() -> None:
+    times = (HTML / "auto_examples" / "sg_execution_times.html").read_text()
+    scripts = sorted((ROOT / "gallery").rglob("plot_*.py"))
+    for script in scripts:
+        row = re.search(rf"{script.stem}\.py.*?(\d+):(\d+)\.(\d+)", times, re.S)
+        assert row, f"{script.name} missing from the computation times"
+    durations = re.findall(r"(\d+):(\d+)\.(\d+)</p>", times)
+    assert durations and all(
+        m != "00" or s != "00" or f != "000" for m, s, f in durations[1:]
+    ), "an example ran in zero time"
+
+
+def _build_one_page(tree: Path, page: str) -> subprocess.CompletedProcess:
+    env = os.environ | {
+        "NUMOPT_DOCS_ONLY": page,
+        "NUMOPT_BUILD_DIR": str(tree / "_b"),
+        "MPLBACKEND": "Agg",
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-d",
+            str(tree / "_b" / "d"),
+            str(tree),
+            str(tree / "_b" / "html"),
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    tree = tmp_path / "site"
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for rel in files:
+        if (ROOT / rel).is_file() and not rel.startswith(("chapters/", "gallery/")):
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, tree / rel)
+    (tree / "chapters").mkdir()
+    (tree / "chapters" / "broken.md").write_text(
+        "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n"
+        "---\n\n# Broken\n\n```{code-cell} ipython3\nprint('before')\n```\n\n"
+        "```{code-cell} ipython3\nraise RuntimeError('a deliberately failing cell')\n```\n"
+    )
+    proc = _build_one_page(tree, "chapters/broken")
+    assert proc.returncode != 0
+    assert "a deliberately failing cell" in proc.stdout + proc.stderr
+
+
+_TIMING = re.compile(r"\d\s*(ms|µs|us|s|seconds)\b|time", re.I)
+
+
+def _printed(chapter: Path) -> list[str]:
+    code = (
+        "import sys, io, contextlib, matplotlib; matplotlib.use('Agg')\n"
+        f"sys.path.insert(0, {str(ROOT / 'tools')!r})\n"
+        "from notebook_cells import code_cells\n"
+        "import pathlib, os\n"
+        f"p = pathlib.Path({str(chapter)!r}); os.chdir(p.parent); ns = {{}}\n"
+        "for c in code_cells(p): exec(compile(c, str(p), 'exec'), ns)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return [ln for ln in out.stdout.splitlines() if not _TIMING.search(ln)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chapter", sorted(CHAPTERS.glob("*.md")), ids=lambda p: p.stem)
+def test_two_runs_print_the_same_numbers(chapter: Path) -> None:
+    first = _printed(chapter)
+    assert first == _printed(chapter)
