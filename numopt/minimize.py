@@ -9,13 +9,29 @@ import torch
 
 from ._validation import check_callable, check_choice
 from .result import OptimizeResult
-from .solvers import gradient_descent
+from .solvers import (
+    coordinate_descent,
+    gradient_descent,
+    momentum,
+    nesterov,
+    newton,
+    preconditioned,
+    projected_gradient_descent,
+    steepest_descent,
+)
 
 __all__ = ["METHODS", "minimize"]
 
 #: Solver for each ``method`` name accepted by :func:`minimize`.
 METHODS: dict[str, Callable[..., OptimizeResult]] = {
     "gd": gradient_descent,
+    "steepest": steepest_descent,
+    "coordinate": coordinate_descent,
+    "momentum": momentum,
+    "nesterov": nesterov,
+    "preconditioned": preconditioned,
+    "newton": newton,
+    "projected": projected_gradient_descent,
 }
 
 
@@ -34,10 +50,14 @@ def minimize(
     x0 : float, sequence or torch.Tensor
         Starting point; the solver keeps its device.
     method : str, optional
-        Name of the solver, a key of ``numopt.METHODS`` (``"gd"``, ...).
+        Name of the solver, a key of ``numopt.METHODS``: ``"gd"``,
+        ``"steepest"``, ``"coordinate"``, ``"momentum"``, ``"nesterov"``,
+        ``"preconditioned"``, ...
     **options
-        Passed to the solver (``lr``, ``max_iter``, ``tol``, ``schedule``,
-        ``callback``, ...); see each solver's documentation.
+        Passed to the solver (``lr``, ``max_iter``, ``tol``, ``callback``,
+        ``dtype``, ``record_path`` and the method's own options such as
+        ``schedule``, ``beta``, ``P``, ``line_search`` or ``rule``); see each
+        solver's documentation.
 
     Returns
     -------

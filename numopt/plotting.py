@@ -4,32 +4,53 @@ Every helper draws on an ``Axes`` (a new one when ``ax`` is None) and returns
 it; none calls ``plt.show()``. Figures keep an opaque white background so
 that they stay legible on dark page themes, and every series differs by
 marker or line style as well as by colour.
+
+=============================  ==============================================
+:func:`plot_objective_1d`      a 1-D objective with a solver's iterates
+:func:`plot_contour_path`      contours of a 2-D objective with solver paths
+:func:`plot_convergence`       error, gap or gradient norm vs iteration (log)
+:func:`plot_gradient_field`    contours with the steepest-descent field
+:func:`animate_path`           a solver's path as an animation
+:func:`plot_chord`             the definition of convexity (graph and chord)
+:func:`plot_tangent`           the first-order condition (graph and tangent)
+:func:`plot_norm_balls`        unit balls of the 1-, 2- and max-norms
+:func:`plot_set_2d`            a 2-D set from its membership test, with a chord
+=============================  ==============================================
+
+The helpers live in private modules (``numopt/_plot_*.py``) and are
+re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from ._plot_common import COLORS, LINESTYLES, MARKERS, subplots
+from ._plot_convexity import plot_chord, plot_tangent
+from ._plot_fields import animate_path, plot_gradient_field
+from ._plot_paths import plot_contour_path, plot_convergence
+from ._plot_sets import plot_norm_balls, plot_set_2d
 from .result import OptimizeResult
 
-__all__ = ["COLORS", "plot_objective_1d", "subplots"]
-
-#: Colour-blind-safe palette (Okabe–Ito), used in this order.
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-
-
-def subplots(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
-    """``plt.subplots`` with the house defaults: constrained layout, white background."""
-    kwargs.setdefault("layout", "constrained")
-    kwargs.setdefault("facecolor", "white")
-    kwargs.setdefault("figsize", (7.0, 3.6))
-    return plt.subplots(*args, **kwargs)
+__all__ = [
+    "COLORS",
+    "LINESTYLES",
+    "MARKERS",
+    "animate_path",
+    "plot_chord",
+    "plot_contour_path",
+    "plot_convergence",
+    "plot_gradient_field",
+    "plot_norm_balls",
+    "plot_objective_1d",
+    "plot_set_2d",
+    "plot_tangent",
+    "subplots",
+]
 
 
 def _path_of(result: OptimizeResult | Sequence[float] | torch.Tensor) -> np.ndarray:
@@ -103,19 +124,50 @@ def plot_objective_1d(
     if ax is None:
         _, ax = subplots()
     grid = np.linspace(bounds[0], bounds[1], num)
-    ax.plot(grid, _eval(f, grid), color="0.35", lw=1.6, label="objective $f(x)$", zorder=1)
+    ax.plot(
+        grid, _eval(f, grid), color="0.35", lw=1.6, label="objective $f(x)$", zorder=1
+    )
     ax.plot(xs, ys, "-", color=COLORS[0], lw=0.8, alpha=0.6, zorder=2)
     ax.scatter(
-        xs, ys, s=14, c=np.arange(len(xs)), cmap="viridis", zorder=3,
+        xs,
+        ys,
+        s=14,
+        c=np.arange(len(xs)),
+        cmap="viridis",
+        zorder=3,
         label=f"iterates ({len(xs) - 1} steps)",
     )
-    ax.plot(xs[0], ys[0], "s", ms=9, mfc="white", mec=COLORS[1], mew=2, zorder=4, clip_on=False,
-            label=f"start $x_0 = {xs[0]:.4g}$")
-    ax.plot(xs[-1], ys[-1], "*", ms=15, color=COLORS[1], mec="black", zorder=5, clip_on=False,
-            label=f"final $x = {xs[-1]:.4g}$")
+    ax.plot(
+        xs[0],
+        ys[0],
+        "s",
+        ms=9,
+        mfc="white",
+        mec=COLORS[1],
+        mew=2,
+        zorder=4,
+        clip_on=False,
+        label=f"start $x_0 = {xs[0]:.4g}$",
+    )
+    ax.plot(
+        xs[-1],
+        ys[-1],
+        "*",
+        ms=15,
+        color=COLORS[1],
+        mec="black",
+        zorder=5,
+        clip_on=False,
+        label=f"final $x = {xs[-1]:.4g}$",
+    )
     if x_true is not None:
-        ax.axvline(x_true, color=COLORS[2], ls="--", lw=1.5,
-                   label=f"true minimizer $x^\\star = {x_true:.4g}$")
+        ax.axvline(
+            x_true,
+            color=COLORS[2],
+            ls="--",
+            lw=1.5,
+            label=f"true minimizer $x^\\star = {x_true:.4g}$",
+        )
     ax.set_xlim(*bounds)
     ax.set_xlabel("$x$")
     ax.set_ylabel("$f(x)$")

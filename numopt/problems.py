@@ -97,7 +97,9 @@ def booth(x: torch.Tensor) -> torch.Tensor:
 
 def himmelblau(x: torch.Tensor) -> torch.Tensor:
     r""":math:`f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2`, four minima of value 0."""
-    return (x[..., 0] ** 2 + x[..., 1] - 11) ** 2 + (x[..., 0] + x[..., 1] ** 2 - 7) ** 2
+    return (x[..., 0] ** 2 + x[..., 1] - 11) ** 2 + (
+        x[..., 0] + x[..., 1] ** 2 - 7
+    ) ** 2
 
 
 def matyas(x: torch.Tensor) -> torch.Tensor:
@@ -179,4 +181,6 @@ def get_problem(name: str) -> Problem:
         return PROBLEMS[name]
     except KeyError:
         allowed = ", ".join(repr(k) for k in PROBLEMS)
-        raise ValueError(f"unknown problem {name!r}; expected one of {allowed}") from None
+        raise ValueError(
+            f"unknown problem {name!r}; expected one of {allowed}"
+        ) from None

@@ -17,7 +17,7 @@ from .._objective import Objective
 from .._validation import as_start, check_callable, check_max_iter, check_nonnegative
 from ..result import OptimizeResult, Status
 
-__all__ = ["Callback", "Step", "run"]
+__all__ = ["Callback", "Step", "Stop", "run"]
 
 
 class Step(Protocol):
@@ -29,6 +29,18 @@ class Step(Protocol):
 
 
 Callback = Callable[[int, torch.Tensor, float], Any]
+
+
+class Stop(Exception):
+    """Raised by a step to end the run with ``status``, keeping the current iterate.
+
+    For example a line search that finds no step decreasing ``f`` raises
+    ``Stop(Status.LINESEARCH_FAILED)``.
+    """
+
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.message)
+        self.status = status
 
 
 def run(
@@ -49,7 +61,8 @@ def run(
     The callback is called as ``callback(k, x_k, f(x_k))`` after each update;
     returning ``True`` stops the run. An iterate, objective value or gradient
     that is not finite stops the run with ``Status.DIVERGED`` and the last
-    finite iterate.
+    finite iterate. A step may raise :class:`Stop` to end the run with another
+    status (the iterate is then not updated).
     """
     max_iter = check_max_iter(max_iter)
     tol = check_nonnegative(tol, "tol")
@@ -64,13 +77,17 @@ def run(
             "choose an x0 inside the domain of f"
         )
     path = [x] if record_path else None
-    values = [fx]
+    values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
     for k in range(max_iter):
         if gnorm <= tol:
             status = Status.CONVERGED
             break
-        x_new = step(k, x, fx, g)
+        try:
+            x_new = step(k, x, fx, g)
+        except Stop as stop:
+            status = stop.status
+            break
         fx_new, g_new = objective.value_and_grad(x_new)
         stats = _stats(fx_new, g_new, x_new)
         if not all(s - s == 0 for s in stats):  # NaN or inf anywhere
@@ -78,7 +95,7 @@ def run(
             break
         x, fx, g = x_new, fx_new, g_new
         fun, gnorm, _ = stats
-        values.append(fx)
+        values.append(fun)
         if path is not None:
             path.append(x)
         if callback is not None and callback(k + 1, x, fun) is True:
@@ -95,7 +112,7 @@ def run(
         nfev=objective.nfev,
         status=status,
         path=torch.stack(path) if path is not None else None,
-        values=torch.stack(values),
+        values=torch.tensor(values, dtype=x.dtype, device=x.device),
         method=method,
         extra=extra if extra is not None else {},
     )

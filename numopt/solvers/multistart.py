@@ -1,0 +1,296 @@
+"""Run one solver from many starting points at once, as one batched computation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .._validation import (
+    check_callable,
+    check_choice,
+    check_max_iter,
+    check_nonnegative,
+    check_positive,
+)
+from .gradient import Schedule, step_size
+from .momentum import check_beta
+
+__all__ = ["MULTISTART_METHODS", "MultistartResult", "multistart"]
+
+#: The solvers :func:`multistart` can run on a batch of starts.
+MULTISTART_METHODS = ("gd", "momentum")
+
+
+@dataclass(repr=False)
+class MultistartResult:
+    """Outcome of :func:`multistart`: the best start and every start's result.
+
+    Attributes
+    ----------
+    x : torch.Tensor
+        Final point of the best start (the lowest final value), shape ``(n,)``
+        or ``()`` for scalar problems.
+    fun : float
+        Objective value at ``x``.
+    xs : torch.Tensor
+        Every start's final point, shape ``(B,)`` or ``(B, n)``; a start that
+        diverged keeps its last finite point, so ``xs`` is always finite.
+    funs : torch.Tensor
+        Every start's final value, shape ``(B,)`` (finite).
+    grad_norms : torch.Tensor
+        Gradient norm at each final point, shape ``(B,)``.
+    success : torch.Tensor
+        ``(B,)`` bool: the start's gradient norm fell below ``tol``.
+    diverged : torch.Tensor
+        ``(B,)`` bool: the start was stopped by a non-finite iterate, value or
+        gradient.
+    nits : torch.Tensor
+        ``(B,)`` int64: updates applied to each start.
+    nit : int
+        Iterations run, ``nits.max()``.
+    best_index : int
+        Index of the best start, ``funs.argmin()``.
+    nfev : int
+        Batched evaluations of ``f`` (each evaluates every start), the last
+        one at the final points.
+    method : str
+        The solver that was run.
+    paths : torch.Tensor or None
+        With ``record_path=True``, the iterates of every start, shape
+        ``(nit + 1, B, ...)`` (a stopped start repeats its final point).
+    """
+
+    x: torch.Tensor
+    fun: float
+    xs: torch.Tensor
+    funs: torch.Tensor
+    grad_norms: torch.Tensor
+    success: torch.Tensor
+    diverged: torch.Tensor
+    nits: torch.Tensor
+    nit: int
+    best_index: int
+    nfev: int
+    method: str
+    paths: torch.Tensor | None = None
+
+    def __repr__(self) -> str:
+        x = self.x if self.x.numel() > 6 else self.x.tolist()
+        lines = [
+            f"     method: {self.method}",
+            f"     starts: {self.xs.shape[0]}",
+            f"  converged: {int(self.success.sum())}",
+            f"   diverged: {int(self.diverged.sum())}",
+            f" best_index: {self.best_index}",
+            f"          x: {x}",
+            f"        fun: {self.fun:.6g}",
+            f"        nit: {self.nit}",
+            f"       nfev: {self.nfev}",
+        ]
+        return "MultistartResult(\n" + "\n".join(lines) + "\n)"
+
+
+def _as_starts(starts: Any, dtype: torch.dtype | None) -> torch.Tensor:
+    """``starts`` as a detached floating ``(B,)`` or ``(B, n)`` tensor (a copy)."""
+    if isinstance(starts, torch.Tensor):
+        x = starts.detach()
+    else:
+        try:
+            x = torch.as_tensor(starts, dtype=dtype or torch.float64)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(
+                "starts must be a tensor or a nested sequence of numbers"
+            ) from err
+    if dtype is not None and not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating dtype, got {dtype}")
+    x = x.to(dtype=dtype or (x.dtype if x.is_floating_point() else torch.float64))
+    if x.ndim not in (1, 2) or x.shape[0] == 0:
+        raise ValueError(
+            "starts must have shape (B,) (scalar problems) or (B, n), with B >= 1; "
+            f"got {tuple(x.shape)}"
+        )
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("starts must be finite (they contain NaN or inf)")
+    return x.clone()
+
+
+def multistart(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    starts: Any,
+    method: str = "gd",
+    *,
+    lr: float = 0.1,
+    max_iter: int = 1000,
+    tol: float = 1e-6,
+    schedule: Schedule = "constant",
+    beta: float = 0.9,
+    dtype: torch.dtype | None = None,
+    record_path: bool = False,
+    check_every: int = 16,
+) -> MultistartResult:
+    r"""Run one solver from every start of a batch at once.
+
+    Each start :math:`x_0^{(b)}`, :math:`b = 1, \dots, B`, follows its own
+    iteration, all of them advanced together as batched tensor operations on
+    the device of ``starts`` (no Python loop over the starts). The gradients
+    of all starts come from one autograd call on :math:`\sum_b f(x^{(b)})`:
+    the starts are independent, so :math:`\partial/\partial x^{(b)}` of the
+    sum is :math:`\nabla f(x^{(b)})`. The updates are
+
+    .. math::
+
+        \texttt{"gd"}: \quad x_{k+1} = x_k - \alpha_k \nabla f(x_k), \qquad
+        \texttt{"momentum"}: \quad v_{k+1} = \beta v_k - \alpha_k \nabla
+        f(x_k),\; x_{k+1} = x_k + v_{k+1},
+
+    with :math:`v_0 = 0` and :math:`\alpha_k` from ``lr`` and ``schedule`` as
+    in :func:`numopt.gradient_descent`; every start follows exactly the
+    iterates of the single-start solver. A start whose gradient norm is at
+    most ``tol`` is frozen (masked out of the updates) while the others go
+    on; a start whose next iterate, value or gradient is not finite is
+    frozen at its last finite point and marked diverged.
+
+    Parameters
+    ----------
+    f : callable
+        Batched objective: maps ``(B,)`` or ``(B, n)`` points to ``(B,)``
+        values (write it with ``x[..., i]`` and elementwise operations, as
+        the problems of :mod:`numopt.problems` are).
+    starts : sequence or torch.Tensor
+        Starting points, shape ``(B,)`` for scalar problems or ``(B, n)``. A
+        tensor keeps its device and floating dtype; numbers and sequences
+        become float64 unless ``dtype`` is given.
+    method : {"gd", "momentum"}, optional
+        The solver to run.
+    lr : float, optional
+        Step size :math:`\alpha > 0`.
+    max_iter : int, optional
+        Maximum number of updates per start (``>= 0``).
+    tol : float, optional
+        Freeze a start when its gradient norm is at most ``tol`` (``>= 0``).
+    schedule : {"constant", "1/t"} or callable, optional
+        Step-size schedule, as in :func:`numopt.gradient_descent`.
+    beta : float, optional
+        Momentum coefficient :math:`\beta \in [0, 1)` (``method="momentum"``).
+    dtype : torch.dtype, optional
+        Floating dtype for the iterates.
+    record_path : bool, optional
+        Keep every iterate of every start in ``result.paths`` (memory grows
+        as ``max_iter * B * n``).
+    check_every : int, optional
+        Look whether every start has stopped (one host-device sync) once every
+        ``check_every`` iterations; between checks stopped starts are masked,
+        so the results do not depend on it.
+
+    Returns
+    -------
+    MultistartResult
+        ``x``, ``fun`` (the best start), ``xs``, ``funs``, ``success``,
+        ``diverged``, ``nits``, ``nit``, ``best_index``, ``nfev`` and
+        ``paths``.
+
+    Examples
+    --------
+    The lecture's non-convex :math:`f(x) = x \cos 4x + 2|x|` from 1,000
+    starts in :math:`[-5, 5]`; the best start finds the global minimizer 0:
+
+    >>> import torch
+    >>> from numopt.problems import wavy_abs
+    >>> starts = torch.linspace(-5, 5, 1000, dtype=torch.float64)
+    >>> res = multistart(wavy_abs, starts, lr=0.001, max_iter=2000)
+    >>> abs(res.x.item()) < 0.01, res.xs.shape
+    (True, torch.Size([1000]))
+    """
+    check_callable(f, "f")
+    check_choice(method, "method", MULTISTART_METHODS)
+    alpha = step_size(schedule, check_positive(lr, "lr"))
+    max_iter = check_max_iter(max_iter)
+    tol = check_nonnegative(tol, "tol")
+    beta = check_beta(beta)
+    check_every = check_max_iter(check_every, "check_every") or 1
+    x = _as_starts(starts, dtype)
+    evaluate = _BatchedObjective(f, x)
+    fx, g, gnorm = evaluate(x)
+    if not bool((torch.isfinite(fx) & torch.isfinite(gnorm)).all()):
+        raise ValueError(
+            "f or its gradient is not finite at some start; "
+            "choose starts inside the domain of f"
+        )
+    velocity = torch.zeros_like(x) if method == "momentum" else None
+    active = gnorm > tol  # (B,): still iterating
+    nits = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
+    paths = [x] if record_path else None
+    for k in range(max_iter):
+        if k % check_every == 0 and not bool(active.any()):
+            break
+        # every start takes the step; only the active ones keep it, so the
+        # gradient and velocity of a stopped start may be garbage: unused
+        step = alpha(k) * g
+        if velocity is None:
+            x_new = x - step
+        else:
+            velocity = beta * velocity - step
+            x_new = x + velocity
+        f_new, g, gnorm = evaluate(x_new)
+        # one finiteness probe per start: NaN and inf propagate through the
+        # sum, and probe - probe is 0 exactly when probe is finite
+        probe = f_new + gnorm + (x_new if x.ndim == 1 else x_new.sum(dim=1))
+        moved = active & (probe - probe == 0)
+        x = torch.where(moved if x.ndim == 1 else moved.unsqueeze(1), x_new, x)
+        nits += moved
+        active = moved & (gnorm > tol)
+        if paths is not None:
+            paths.append(x)
+    # values and gradients at the final points, exact for the stopped starts
+    fx, _, gnorm = evaluate(x)
+    success = gnorm <= tol
+    nit = int(nits.max())
+    best = int(torch.argmin(fx))
+    return MultistartResult(
+        x=x[best].clone(),
+        fun=float(fx[best]),
+        xs=x,
+        funs=fx,
+        grad_norms=gnorm,
+        success=success,
+        diverged=~active & ~success,  # stopped without converging
+        nits=nits,
+        nit=nit,
+        best_index=best,
+        nfev=evaluate.nfev,
+        method=method,
+        paths=torch.stack(paths[: nit + 1]) if paths is not None else None,
+    )
+
+
+class _BatchedObjective:
+    """``f`` on a batch: values ``(B,)``, gradients from one autograd call, norms."""
+
+    def __init__(self, f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor):
+        self.f, self.nfev = f, 0
+        self.shape = (x.shape[0],)
+        self.norm_dims = () if x.ndim == 1 else (1,)
+
+    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        self.nfev += 1
+        with torch.enable_grad():
+            xg = x.detach().requires_grad_(True)
+            y = self.f(xg)
+            if not isinstance(y, torch.Tensor):
+                raise TypeError(f"f must return a torch tensor, got {type(y).__name__}")
+            if y.shape != self.shape:
+                raise ValueError(
+                    f"f must map the batch of starts to one value per start, "
+                    f"shape {self.shape}; got {tuple(y.shape)} (write f with "
+                    "x[..., i] and elementwise operations)"
+                )
+            if y.requires_grad:
+                (g,) = torch.autograd.grad(y.sum(), xg)
+            else:  # f does not depend on x
+                g = torch.zeros_like(x)
+        y = y.detach()
+        gnorm = g.abs() if not self.norm_dims else torch.linalg.vector_norm(g, dim=1)
+        return y, g, gnorm
