@@ -24,7 +24,7 @@ def _as_scalar(y: object, *, batched: bool = False) -> torch.Tensor:
             f"f must return a scalar (one element), got a tensor of shape "
             f"{tuple(y.shape)}; reduce it, e.g. with .sum() or .mean()"
         )
-    return y.reshape(())
+    return y if y.dim() == 0 else y.reshape(())
 
 
 class Objective:
@@ -48,10 +48,15 @@ class Objective:
     def value_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``f(x)`` and ``∇f(x)``, both detached."""
         self.nfev += 1
+        if torch.is_grad_enabled():  # the common case: no context manager to enter
+            return self._value_and_grad(x)
         with torch.enable_grad():
-            xg = x.detach().requires_grad_(True)
-            y = _as_scalar(self.f(xg))
-            if not y.requires_grad:  # f does not depend on x
-                return y.detach(), torch.zeros_like(x)
-            (g,) = torch.autograd.grad(y, xg)
+            return self._value_and_grad(x)
+
+    def _value_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        xg = x.detach().requires_grad_(True)
+        y = _as_scalar(self.f(xg))
+        if not y.requires_grad:  # f does not depend on x
+            return y.detach(), torch.zeros_like(x)
+        (g,) = torch.autograd.grad(y, xg)
         return y.detach(), g

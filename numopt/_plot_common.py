@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from .convexity import evaluate_batch
+from ._batch import evaluate_batch
 from .result import OptimizeResult
 
 Fn = Callable[[torch.Tensor], torch.Tensor]

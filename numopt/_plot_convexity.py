@@ -17,7 +17,7 @@ from ._plot_common import (
     curve,
     legend_outside,
 )
-from .convexity import _values_and_grads
+from ._batch import _values_and_grads
 
 HATCHES = (None, "//", "\\\\", "..", "xx")
 

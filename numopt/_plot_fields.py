@@ -28,7 +28,7 @@ from ._plot_common import (
     subplots,
 )
 from ._plot_paths import _mark_minimizers
-from .convexity import _values_and_grads, evaluate_batch
+from ._batch import _values_and_grads, evaluate_batch
 from .result import OptimizeResult
 
 

@@ -25,7 +25,8 @@ from ._plot_common import (
     path_of,
     style,
 )
-from .convexity import _values_and_grads, evaluate_batch
+from ._batch import _values_and_grads, evaluate_batch
+from .result import OptimizeResult
 
 QUANTITIES = {
     "error": r"error $\|x_k - x^\star\|$",
@@ -190,12 +191,14 @@ def _series(item: Any, quantity: str, f: Fn | None, x_true: Any, f_min: Any):
         if x_true is None:
             raise ValueError('quantity="error" needs x_true (the minimizer)')
         return _distance(path, x_true)
-    if f is None and (quantity == "grad_norm" or getattr(item, "values", None) is None):
+    # a result carries its values; a raw path (a tensor, whose .values is a
+    # method) does not
+    values = item.values if isinstance(item, OptimizeResult) else None
+    if f is None and (quantity == "grad_norm" or values is None):
         raise ValueError(f'quantity="{quantity}" needs f to evaluate along the path')
     if quantity == "grad_norm":
         _, g = _values_and_grads(f, path)
         return g.reshape(len(path), -1).norm(dim=-1).numpy()
-    values = getattr(item, "values", None)
     if values is None:
         with torch.no_grad():
             values = evaluate_batch(f, path)

@@ -382,8 +382,8 @@ def test_forward_graph() -> None:
             "v3 -> v5",
         ]
     )
-    assert "v<sub>1</sub><br/>= 0.693" in g.source
-    assert "v<sub>−1</sub>" in g.source
+    assert "v₁<br/>= 0.693" in g.source
+    assert "v₋₁<br/>= 2.000" in g.source
     svg = g.pipe(format="svg").decode()
     assert svg.startswith("<?xml") and "<svg" in svg
 

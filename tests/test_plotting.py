@@ -330,3 +330,14 @@ def test_set_2d_accepts_a_plain_predicate() -> None:
         lambda X: X[:, 0] ** 2 <= X[:, 1], bounds=((-2, 2), (-1, 3)), num=60
     )
     assert legend_texts(ax) == ["set"]
+
+
+def test_plot_convergence_accepts_a_raw_path_for_fun() -> None:
+    from numopt.problems import booth
+
+    res = numopt.gradient_descent(booth, [0.0, 0.0], lr=0.05, max_iter=30)
+    ax = plot_convergence([res.path[:10]], quantity="fun", f=booth, f_min=0.0)
+    ydata = ax.lines[0].get_ydata()
+    assert len(ydata) == 10
+    assert ydata[0] == pytest.approx(booth(res.path[0]).item())
+    plt.close("all")

@@ -11,9 +11,16 @@ def _node_id(index: int) -> str:
     return f"v{index}".replace("-", "m")
 
 
+_SUBSCRIPT = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
+
+
 def _label(row: Row, mode: str) -> str:
-    """HTML-like label: the name, the op, and the value or the adjoint."""
-    name = f"v<sub>{str(row.index).replace('-', '−')}</sub>"
+    """HTML-like label: the name and the value or the adjoint.
+
+    The index is written with Unicode subscript digits (v₋₁): Graphviz lays
+    ``<sub>`` out without making room for it, so it would overlap the next line.
+    """
+    name = f"v{str(row.index).translate(_SUBSCRIPT)}"
     number = f"{row.value:.3f}" if mode == "forward" else f"{row.derivative:.3f}"
     symbol = "" if mode == "forward" else "v̄ "
     return f"<{name}<br/>{symbol}= {number.replace('-', '−')}>"

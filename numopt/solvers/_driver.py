@@ -8,6 +8,7 @@ rules and decides the status once, after the loop. Each solver module reads as
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -90,7 +91,7 @@ def run(
             break
         fx_new, g_new = objective.value_and_grad(x_new)
         stats = _stats(fx_new, g_new, x_new)
-        if not all(s - s == 0 for s in stats):  # NaN or inf anywhere
+        if not all(map(math.isfinite, stats)):
             status = Status.DIVERGED
             break
         x, fx, g = x_new, fx_new, g_new
@@ -119,6 +120,12 @@ def run(
 
 
 def _stats(fx: torch.Tensor, g: torch.Tensor, x: torch.Tensor) -> list[float]:
-    """f, ‖g‖ and a finiteness probe of x, fetched with one device sync."""
+    """f, ‖g‖ and a finiteness probe of x (their sum is NaN or inf if any entry is).
+
+    On a GPU the three are fetched with one device sync; on the CPU three
+    ``item()`` calls are cheaper than building a tensor to fetch them at once.
+    """
     gnorm = torch.linalg.vector_norm(g)
+    if x.device.type == "cpu":
+        return [fx.item(), gnorm.item(), x.sum().item()]
     return torch.stack((fx.to(g.dtype), gnorm, x.sum().to(g.dtype))).tolist()
