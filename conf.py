@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT))
 
-import numopt  # noqa: E402
-from numopt_docs import write_inventories  # noqa: E402
+from numopt_docs import write_inventories
+
+import numopt
 
 # -- Project -------------------------------------------------------------------
 project = "Numerical Optimization, executable"
@@ -34,6 +35,7 @@ include_patterns = [
     "chapters/**",
     "api/**",
     "auto_examples/**",
+    "performance.md",
 ]
 if ONLY:
     include_patterns = ["index.md", ONLY.removesuffix(".md") + ".md", "api/**"]
@@ -48,6 +50,7 @@ exclude_patterns = [
     "api/generated/backreferences/**",
 ]
 root_doc = "index"
+templates_path = ["_templates"]  # autosummary pages with "Examples using" galleries
 
 extensions = [
     "myst_nb",
@@ -62,6 +65,7 @@ extensions = [
     "sphinx_design",
     "sphinx-mathjax-offline",  # serves MathJax 3 from _static: no CDN
     "numopt_docs",
+    "mystnb_streams",  # fixes line breaks inserted into merged print output
 ]
 
 nitpicky = True
@@ -75,7 +79,13 @@ nitpick_ignore = [
 ]
 
 # -- MyST and MyST-NB ------------------------------------------------------------
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
+myst_enable_extensions = [
+    "dollarmath",
+    "amsmath",
+    "colon_fence",
+    "deflist",
+    "substitution",
+]
 myst_heading_anchors = 3
 nb_execution_mode = os.environ.get("NB_EXECUTION_MODE", "cache")
 # The cache lives beside the HTML output, not inside it: deleting
@@ -89,22 +99,40 @@ nb_execution_excludepatterns = ["auto_examples/*"]
 nb_kernel_rgx_aliases = {".*": "python3"}
 
 # -- sphinx-gallery --------------------------------------------------------------
+from numopt_docs import notebook_first_cell
+
 sphinx_gallery_conf = {
     "examples_dirs": "gallery",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    # Sub-galleries in the order of the lecture; examples in the order
+    # numopt_docs.EXAMPLE_ORDER gives (a story within each sub-gallery).
+    "subsection_order": [
+        "gallery/convexity",
+        "gallery/gradient_descent",
+        "gallery/beyond_gradient_descent",
+        "gallery/nonconvex_and_constrained",
+        "gallery/autodiff",
+        "*",
+    ],
+    "within_subsection_order": "numopt_docs.ExampleOrder",
     "reset_modules": ("numopt_docs.reset_state",),
     "reset_modules_order": "both",
     "write_computation_times": True,
     "download_all_examples": True,
     "abort_on_example_error": True,
+    # "Examples using numopt.X" mini-galleries on the API pages
+    # (_templates/autosummary/*.rst include a minigallery directive).
     "doc_module": ("numopt",),
-    "reference_url": {"numopt": None},
     "backreferences_dir": "api/generated/backreferences",
     "matplotlib_animations": True,
     "remove_config_comments": True,
+    # A cell that ends with ax.set_title(...) shows no "Text(...)" on the page.
+    "ignore_repr_types": r"matplotlib[.]",
     "min_reported_time": 0,
+    # Downloaded notebooks start with how to install numopt (the site serves
+    # its wheel) and its pinned requirements.
+    "first_notebook_cell": notebook_first_cell(numopt.__version__),
 }
 
 # -- API reference -----------------------------------------------------------------
@@ -132,6 +160,9 @@ intersphinx_mapping = write_inventories(BUILD / ".intersphinx")
 html_theme = "sphinx_book_theme"
 html_title = "Numerical Optimization"
 html_static_path = ["_static"]
+# The numopt wheel, built at builder-inited by _ext/numopt_docs.py, served at
+# <site>/numopt-<version>-py3-none-any.whl for the gallery's downloads.
+html_extra_path = [str(BUILD / "wheel")]
 html_css_files = ["custom.css"]
 html_last_updated_fmt = None
 html_theme_options = {

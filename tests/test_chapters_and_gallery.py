@@ -18,8 +18,12 @@ SCRIPTS = sorted(GALLERY.rglob("plot_*.py"))
 def test_gallery_script_runs_as_plain_python(script: Path, tmp_path: Path) -> None:
     env = os.environ | {"MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
 

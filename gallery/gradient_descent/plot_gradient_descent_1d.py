@@ -6,6 +6,9 @@ Gradient descent on :math:`f(x) = |x| + (x - 5)^2` from two starts, 0 and 10,
 with step size :math:`\alpha = 0.05`. The function is convex, so both runs
 reach the same global minimizer :math:`x^\star = 4.5`, and the error shrinks
 by the factor :math:`1 - 2\alpha = 0.9` per step.
+
+Runs with ``numopt`` and ``torch==2.13.0``; :ref:`Running these examples
+<gallery-running>` on the gallery page says how to install them.
 """
 
 # %%
@@ -13,6 +16,7 @@ by the factor :math:`1 - 2\alpha = 0.9` per step.
 # ----------------------------
 # :func:`numopt.gradient_descent` takes any function built from torch
 # operations; the derivative comes from autograd.
+import matplotlib.pyplot as plt
 import torch
 
 import numopt
@@ -24,7 +28,10 @@ results = {
     for x0 in (0.0, 10.0)
 }
 for x0, res in results.items():
-    print(f"start {x0:4.1f}: x = {res.x.item():.6f}, f(x) = {res.fun:.6f}, {res.nit} steps")
+    print(
+        f"start {x0:4.1f}: x = {res.x.item():.6f}, "
+        f"f(x) = {res.fun:.6f}, {res.nit} steps"
+    )
 
 # %%
 # Both runs on the graph of :math:`f`
@@ -32,9 +39,15 @@ for x0, res in results.items():
 # Squares mark the starts, stars the final iterates, the dashed line the
 # exact minimizer.
 fig, axes = subplots(1, 2, figsize=(9, 3.6), sharey=True)
-for ax, (x0, res) in zip(axes, results.items()):
-    plot_objective_1d(abs_quadratic, res, ax=ax, bounds=(0, 10), x_true=4.5,
-                      title=f"start $x_0 = {x0:g}$")
+for ax, (x0, res) in zip(axes, results.items(), strict=True):
+    plot_objective_1d(
+        abs_quadratic,
+        res,
+        ax=ax,
+        bounds=(0, 10),
+        x_true=4.5,
+        title=f"start $x_0 = {x0:g}$",
+    )
     ax.set_ylim(0, 30)
 
 # %%
@@ -48,11 +61,19 @@ for ax, (x0, res) in zip(axes, results.items()):
 k = torch.arange(151, dtype=torch.float64)
 theory = {0.0: 4.0 * 0.9 ** (k - 1), 10.0: 5.5 * 0.9**k}
 fig, ax = subplots()
-for (x0, res), marker in zip(results.items(), ("o", "s")):
-    ax.semilogy((res.path - 4.5).abs(), marker, ms=3, mfc="none", label=f"start {x0:g}")
-    ax.semilogy(k[1:], theory[x0][1:], "k--" if x0 == 0 else "k:", lw=1,
-                label=f"theory, start {x0:g}")
+for (x0, res), marker in zip(results.items(), ("o", "s"), strict=True):
+    ax.semilogy(
+        (res.path - 4.5).abs(), marker, ms=3, mfc="none", label=f"start {x0:g}"
+    )
+    ax.semilogy(
+        k[1:],
+        theory[x0][1:],
+        "k--" if x0 == 0 else "k:",
+        lw=1,
+        label=f"theory, start {x0:g}",
+    )
 ax.set_xlabel("iteration $k$")
 ax.set_ylabel(r"$|x_k - x^\star|$")
 ax.legend()
 ax.grid(True, alpha=0.3)
+plt.show()
