@@ -23,7 +23,7 @@ release = version = numopt.__version__
 # Where caches live (executed notebooks, intersphinx inventories).
 BUILD = Path(os.environ.get("NUMOPT_BUILD_DIR", ROOT / "_build")).resolve()
 # NUMOPT_DOCS_ONLY=chapters/convexity builds the landing page and that one
-# page, without the gallery: a fast preview while writing (not warning-free,
+# page, without running the gallery: a fast preview while writing (not warning-free,
 # since the table of contents then points at excluded pages).
 ONLY = os.environ.get("NUMOPT_DOCS_ONLY")
 
@@ -54,7 +54,7 @@ templates_path = ["_templates"]  # autosummary pages with "Examples using" galle
 
 extensions = [
     "myst_nb",
-    *([] if ONLY else ["sphinx_gallery.gen_gallery"]),
+    "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.napoleon",
@@ -69,7 +69,14 @@ extensions = [
 ]
 
 nitpicky = True
+# numpydoc type strings that are prose, not objects: "(float, float)",
+# "array_like", "shape (n,)", "list of these", "tensor".
+nitpick_ignore_regex = [
+    ("py:class", r".*[()].*"),
+    ("py:class", r"array_like|tensor|these|shape .*|n\)"),
+]
 nitpick_ignore = [
+    ("py:class", "numopt.autodiff.variable.Tape"),
     # Type aliases and protocols of numopt's private modules.
     ("py:class", "numopt.solvers._driver.Step"),
     ("py:class", "numopt.solvers._driver.Callback"),
@@ -134,6 +141,8 @@ sphinx_gallery_conf = {
     # its wheel) and its pinned requirements.
     "first_notebook_cell": notebook_first_cell(numopt.__version__),
 }
+if ONLY:  # a preview runs no example (the API pages still find the minigallery)
+    sphinx_gallery_conf["plot_gallery"] = "False"
 
 # -- API reference -----------------------------------------------------------------
 autosummary_generate = True

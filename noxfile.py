@@ -77,8 +77,16 @@ def docs(session: nox.Session) -> None:
     for out in (HTML, BUILD / "doctrees", ROOT / "api" / "generated"):
         shutil.rmtree(out, ignore_errors=True)
     session.run(
-        "sphinx-build", "-W", "--keep-going", "-n", "-b", "html",
-        "-d", str(BUILD / "doctrees"), ".", str(HTML),
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-n",
+        "-b",
+        "html",
+        "-d",
+        str(BUILD / "doctrees"),
+        ".",
+        str(HTML),
         env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
     )
     session.log(f"The site is in {HTML}; open {HTML / 'index.html'}")
@@ -90,9 +98,23 @@ def serve(session: nox.Session) -> None:
     ensure_graphviz(session)
     install(session, "docs", "serve")
     session.run(
-        "sphinx-autobuild", "-n", "--host", "127.0.0.1", "--port", "8000",
-        "--watch", "numopt", "--ignore", "*/auto_examples/*", "--ignore", "*/_build/*",
-        "--ignore", "*/api/generated/*", ".", str(HTML), *session.posargs,
+        "sphinx-autobuild",
+        "-n",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8000",
+        "--watch",
+        "numopt",
+        "--ignore",
+        "*/auto_examples/*",
+        "--ignore",
+        "*/_build/*",
+        "--ignore",
+        "*/api/generated/*",
+        ".",
+        str(HTML),
+        *session.posargs,
         env={"MPLBACKEND": "Agg"},
     )
 
@@ -103,7 +125,10 @@ def tests(session: nox.Session) -> None:
     ensure_graphviz(session)
     install(session, "test", "docs")
     session.run(
-        "pytest", "-m", "not gpu and not browser", *session.posargs,
+        "pytest",
+        "-m",
+        "not gpu and not browser",
+        *session.posargs,
         env={"MPLBACKEND": "Agg"},
     )
 
@@ -127,7 +152,8 @@ def tests_gpu(session: nox.Session) -> None:
     """Run the tests marked `gpu`; fails unless torch sees a CUDA device."""
     install(session, "test")
     session.run(
-        "python", "-c",
+        "python",
+        "-c",
         "import sys, torch; ok = torch.cuda.is_available(); "
         "print('CUDA device:', torch.cuda.get_device_name(0) if ok else None); "
         "sys.exit(0 if ok else 'No CUDA device is visible to torch ' + torch.__version__ + "
@@ -154,7 +180,9 @@ def bench(session: nox.Session) -> None:
     """
     ensure_graphviz(session)
     install(session, "test", "docs")
-    session.run("python", "benchmarks/run.py", *session.posargs, env={"MPLBACKEND": "Agg"})
+    session.run(
+        "python", "benchmarks/run.py", *session.posargs, env={"MPLBACKEND": "Agg"}
+    )
 
 
 @nox.session

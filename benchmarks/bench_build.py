@@ -50,8 +50,9 @@ print(time.perf_counter() - t0)
 
 
 def _copy_tree(dst: Path) -> None:
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     for rel in files:
         src = ROOT / rel
         if src.is_file():
@@ -65,9 +66,24 @@ def _build(tree: Path) -> tuple[float, str]:
     env = os.environ | {"MPLBACKEND": "Agg", "NUMOPT_BUILD_DIR": str(tree / "_build")}
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-n", "-b", "html",
-         "-d", str(tree / "_build" / "doctrees"), str(tree), str(tree / "_build" / "html")],
-        cwd=tree, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-n",
+            "-b",
+            "html",
+            "-d",
+            str(tree / "_build" / "doctrees"),
+            str(tree),
+            str(tree / "_build" / "html"),
+        ],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - t0
     if out.returncode:
@@ -87,16 +103,26 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         _copy_tree(tree)
         progress("build: bare execution of every chapter and gallery script")
         env = os.environ | {"MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
-        bare = float(subprocess.run([sys.executable, "-c", BARE, str(tree)], env=env,
-                                    capture_output=True, text=True, check=True)
-                     .stdout.strip().splitlines()[-1])
+        bare = float(
+            subprocess.run(
+                [sys.executable, "-c", BARE, str(tree)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         progress(f"  bare execution: {bare:.1f} s; clean build ...")
         clean, _ = _build(tree)
         progress(f"  clean build: {clean:.1f} s; no-change rebuild ...")
         again, _ = _build(tree)
         chapter = sorted((tree / "chapters").glob("*.md"))[0]
         text = chapter.read_text()
-        chapter.write_text(text.replace("\n\n", "\n\nA sentence added to the prose.\n\n", 1))
+        chapter.write_text(
+            text.replace("\n\n", "\n\nA sentence added to the prose.\n\n", 1)
+        )
         prose, prose_log = _build(tree)
         lines = chapter.read_text().splitlines()
         idx = next(i for i, ln in enumerate(lines) if ln.startswith("```{code-cell}"))
@@ -113,7 +139,10 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         "rebuild_after_code_edit_s": code,
         "executed_after_code_edit": _executed(code_log),
         "edited_chapter": chapter.relative_to(tree).as_posix(),
-        "targets": {"clean_over_bare": "<= 1.3", "rebuild_no_change_s": "< 10",
-                    "executed_after_prose_edit": "none",
-                    "executed_after_code_edit": "only the edited chapter"},
+        "targets": {
+            "clean_over_bare": "<= 1.3",
+            "rebuild_no_change_s": "< 10",
+            "executed_after_prose_edit": "none",
+            "executed_after_code_edit": "only the edited chapter",
+        },
     }

@@ -19,7 +19,6 @@ import math
 import numpy as np
 import scipy.optimize
 import torch
-
 from harness import measure, progress
 
 import numopt
@@ -49,7 +48,9 @@ def starts_for(name: str, b: int, device: str) -> torch.Tensor:
     _, _, (lo, hi), dim = PROBLEMS[name]
     g = torch.Generator().manual_seed(0)
     shape = (b,) if dim == 1 else (b, dim)
-    return (lo + (hi - lo) * torch.rand(shape, generator=g, dtype=torch.float64)).to(device)
+    return (lo + (hi - lo) * torch.rand(shape, generator=g, dtype=torch.float64)).to(
+        device
+    )
 
 
 def floor(grad, x0: torch.Tensor) -> torch.Tensor:
@@ -75,8 +76,13 @@ def scipy_loop(f, grad, x0: torch.Tensor) -> None:
         return float(f(t)), grad(t).reshape(-1).numpy()
 
     for s in x0.cpu().numpy():
-        scipy.optimize.minimize(fun, np.atleast_1d(s), jac=True, method="L-BFGS-B",
-                                options={"maxiter": ITERS})
+        scipy.optimize.minimize(
+            fun,
+            np.atleast_1d(s),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": ITERS},
+        )
 
 
 def run(device: str = "cpu", quick: bool = False) -> dict:
@@ -88,28 +94,57 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
             assert torch.allclose(batched(f, x0), floor(grad, x0), atol=1e-8)
             progress(f"multistart {name} B={b} ({ITERS} iterations, {device})")
             reps = 3 if (quick or b >= 10**6) else 5
-            t_batch = measure(lambda: batched(f, x0), device=device, repeats=reps,
-                              label="numopt.multistart")["median_s"]
-            t_floor = measure(lambda: floor(grad, x0), device=device, repeats=reps,
-                              label="hand-written batched floor")["median_s"]
-            row = {"problem": name, "starts": b, "iterations": ITERS,
-                   "multistart_s": t_batch, "floor_s": t_floor,
-                   "multistart_over_floor": t_batch / t_floor}
+            t_batch = measure(
+                lambda: batched(f, x0),
+                device=device,
+                repeats=reps,
+                label="numopt.multistart",
+            )["median_s"]
+            t_floor = measure(
+                lambda: floor(grad, x0),
+                device=device,
+                repeats=reps,
+                label="hand-written batched floor",
+            )["median_s"]
+            row = {
+                "problem": name,
+                "starts": b,
+                "iterations": ITERS,
+                "multistart_s": t_batch,
+                "floor_s": t_floor,
+                "multistart_over_floor": t_batch / t_floor,
+            }
             if device == "cpu" and b <= 10**4:
                 sub = x0[:20]
-                t_loop = measure(lambda: per_start_loop(f, sub), repeats=3,
-                                 label="per-start Python loop (20 starts)")["median_s"]
-                t_scipy = measure(lambda: scipy_loop(f, grad, sub), repeats=3,
-                                  label="scipy.optimize loop (20 starts)")["median_s"]
+                t_loop = measure(
+                    lambda: per_start_loop(f, sub),
+                    repeats=3,
+                    label="per-start Python loop (20 starts)",
+                )["median_s"]
+                t_scipy = measure(
+                    lambda: scipy_loop(f, grad, sub),
+                    repeats=3,
+                    label="scipy.optimize loop (20 starts)",
+                )["median_s"]
                 row["per_start_loop_s_est"] = t_loop * b / len(sub)
                 row["scipy_loop_s_est"] = t_scipy * b / len(sub)
                 row["speedup_vs_loop"] = row["per_start_loop_s_est"] / t_batch
                 row["speedup_vs_scipy"] = row["scipy_loop_s_est"] / t_batch
             rows.append(row)
-    best = numopt.multistart(wavy_abs, starts_for("wavy_abs", 10**4, device), lr=LR,
-                             max_iter=2000, tol=0)
-    found = {"best_x": float(best.x), "best_fun": float(best.fun),
-             "global_minimizer": 0.0, "ok": math.isclose(float(best.x), 0.0, abs_tol=1e-2)}
-    return {"rows": rows, "global_minimum_check": found,
-            "targets": {"speedup_vs_loop at 1e4 (cpu)": ">= 1000",
-                        "multistart_over_floor at 1e4 and 1e6": "<= 1.5"}}
+    best = numopt.multistart(
+        wavy_abs, starts_for("wavy_abs", 10**4, device), lr=LR, max_iter=2000, tol=0
+    )
+    found = {
+        "best_x": float(best.x),
+        "best_fun": float(best.fun),
+        "global_minimizer": 0.0,
+        "ok": math.isclose(float(best.x), 0.0, abs_tol=1e-2),
+    }
+    return {
+        "rows": rows,
+        "global_minimum_check": found,
+        "targets": {
+            "speedup_vs_loop at 1e4 (cpu)": ">= 1000",
+            "multistart_over_floor at 1e4 and 1e6": "<= 1.5",
+        },
+    }

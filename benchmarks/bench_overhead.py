@@ -9,7 +9,6 @@ number of iterations on ``f(x) = sum((x - 1)^2)`` from the same start.
 from __future__ import annotations
 
 import torch
-
 from harness import measure, peak_rss_mib, progress
 
 import numopt
@@ -42,7 +41,9 @@ def sgd_loop(x0: torch.Tensor, iters: int) -> torch.Tensor:
 
 
 def numopt_loop(x0: torch.Tensor, iters: int) -> torch.Tensor:
-    res = numopt.gradient_descent(f, x0, lr=LR, max_iter=iters, tol=0, record_path=False)
+    res = numopt.gradient_descent(
+        f, x0, lr=LR, max_iter=iters, tol=0, record_path=False
+    )
     return res.x
 
 
@@ -56,16 +57,28 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         progress(f"overhead n={n:>7d} ({iters} iterations, {device})")
         reps = 3 if quick else 7
         t = {
-            name: measure(lambda fn=fn: fn(x0, iters), device=device, repeats=reps,
-                          label=f"{name} n={n}")["median_s"] / iters
-            for name, fn in (("floor", floor_loop), ("numopt", numopt_loop),
-                             ("torch.optim.SGD", sgd_loop))
+            name: measure(
+                lambda fn=fn: fn(x0, iters),
+                device=device,
+                repeats=reps,
+                label=f"{name} n={n}",
+            )["median_s"]
+            / iters
+            for name, fn in (
+                ("floor", floor_loop),
+                ("numopt", numopt_loop),
+                ("torch.optim.SGD", sgd_loop),
+            )
         }
-        rows.append({
-            "n": n, "iterations": iters, "per_iter_s": t,
-            "numopt_over_floor": t["numopt"] / t["floor"],
-            "numopt_over_sgd": t["numopt"] / t["torch.optim.SGD"],
-        })
+        rows.append(
+            {
+                "n": n,
+                "iterations": iters,
+                "per_iter_s": t,
+                "numopt_over_floor": t["numopt"] / t["floor"],
+                "numopt_over_sgd": t["numopt"] / t["torch.optim.SGD"],
+            }
+        )
     memory = {}
     if device == "cpu":
         base = (
@@ -79,7 +92,12 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
                 f"record_path={record})"
             )
             memory[f"record_path={record}"] = peak_rss_mib(code)
-            progress(f"  peak RSS, n=1e6, 100 iterations, record_path={record}: "
-                     f"{memory[f'record_path={record}']:.0f} MiB")
-    return {"rows": rows, "peak_rss_mib": memory,
-            "targets": {"numopt_over_floor": "<= 1.2", "numopt_over_sgd": "< 1"}}
+            progress(
+                f"  peak RSS, n=1e6, 100 iterations, record_path={record}: "
+                f"{memory[f'record_path={record}']:.0f} MiB"
+            )
+    return {
+        "rows": rows,
+        "peak_rss_mib": memory,
+        "targets": {"numopt_over_floor": "<= 1.2", "numopt_over_sgd": "< 1"},
+    }

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.optimize
 import torch
-
 from harness import measure, progress
 
 import numopt
@@ -36,9 +35,12 @@ CASES = {
 }
 
 OURS = {
-    "newton": lambda f, x0: numopt.minimize(f, x0, method="newton", tol=TOL, max_iter=200),
+    "newton": lambda f, x0: numopt.minimize(
+        f, x0, method="newton", tol=TOL, max_iter=200
+    ),
     "steepest (armijo)": lambda f, x0: numopt.minimize(
-        f, x0, method="steepest", line_search="backtracking", tol=TOL, max_iter=50_000),
+        f, x0, method="steepest", line_search="backtracking", tol=TOL, max_iter=50_000
+    ),
 }
 THEIRS = {"newton": "Newton-CG", "steepest (armijo)": "BFGS"}
 
@@ -54,8 +56,15 @@ def scipy_run(f, x0, method: str):
         return torch.func.hessian(f)(torch.from_numpy(z)).numpy()
 
     kw = {"hess": hess} if method == "Newton-CG" else {}
-    return scipy.optimize.minimize(fun, np.asarray(x0, float), jac=True, method=method,
-                                   tol=TOL, options={"maxiter": 50_000}, **kw)
+    return scipy.optimize.minimize(
+        fun,
+        np.asarray(x0, float),
+        jac=True,
+        method=method,
+        tol=TOL,
+        options={"maxiter": 50_000},
+        **kw,
+    )
 
 
 def run(device: str = "cpu", quick: bool = False) -> dict:
@@ -67,16 +76,30 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
             ref = scipy_run(f, x0, THEIRS[name])
             reps = 3 if quick else 5
             t_ours = measure(lambda: ours(f, x0), repeats=reps, label=f"numopt {name}")
-            t_ref = measure(lambda: scipy_run(f, x0, THEIRS[name]), repeats=reps,
-                            label=f"scipy {THEIRS[name]}")
-            rows.append({
-                "problem": case, "method": name, "scipy_method": THEIRS[name],
-                "numopt": {"nit": res.nit, "nfev": res.nfev, "success": res.success,
-                           "error": float(np.linalg.norm(res.x.numpy() - xstar)),
-                           "time_s": t_ours["median_s"]},
-                "scipy": {"nit": int(ref.nit), "nfev": int(ref.nfev),
-                          "success": bool(ref.success),
-                          "error": float(np.linalg.norm(ref.x - xstar)),
-                          "time_s": t_ref["median_s"]},
-            })
+            t_ref = measure(
+                lambda: scipy_run(f, x0, THEIRS[name]),
+                repeats=reps,
+                label=f"scipy {THEIRS[name]}",
+            )
+            rows.append(
+                {
+                    "problem": case,
+                    "method": name,
+                    "scipy_method": THEIRS[name],
+                    "numopt": {
+                        "nit": res.nit,
+                        "nfev": res.nfev,
+                        "success": res.success,
+                        "error": float(np.linalg.norm(res.x.numpy() - xstar)),
+                        "time_s": t_ours["median_s"],
+                    },
+                    "scipy": {
+                        "nit": int(ref.nit),
+                        "nfev": int(ref.nfev),
+                        "success": bool(ref.success),
+                        "error": float(np.linalg.norm(ref.x - xstar)),
+                        "time_s": t_ref["median_s"],
+                    },
+                }
+            )
     return {"rows": rows, "tol": TOL}

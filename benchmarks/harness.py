@@ -44,7 +44,11 @@ def measure(
         sync(device)
         times.append(time.perf_counter() - t0)
     q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
-    out = {"median_s": statistics.median(times), "min_s": min(times), "iqr_s": q[2] - q[0]}
+    out = {
+        "median_s": statistics.median(times),
+        "min_s": min(times),
+        "iqr_s": q[2] - q[0],
+    }
     progress(f"  {label:<48s} median {out['median_s'] * 1e3:10.3f} ms")
     return out
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import machine, progress, save  # noqa: E402
+from harness import machine, progress, save
 
 GROUPS = ("overhead", "multistart", "scipy", "build")
 
@@ -27,47 +27,73 @@ def _table(results: dict) -> str:
     out = []
     if "overhead" in results:
         out.append("Solver overhead per iteration (gradient_descent)")
-        out.append(f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: <=1.2, <1")
+        out.append(
+            f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: <=1.2, <1"
+        )
         for r in results["overhead"]["rows"]:
-            ok = "ok" if r["numopt_over_floor"] <= 1.2 and r["numopt_over_sgd"] < 1 else "MISSED"
-            out.append(f"{r['n']:>9} {r['numopt_over_floor']:>13.2f} "
-                       f"{r['numopt_over_sgd']:>11.2f}   {ok}")
+            ok = (
+                "ok"
+                if r["numopt_over_floor"] <= 1.2 and r["numopt_over_sgd"] < 1
+                else "MISSED"
+            )
+            out.append(
+                f"{r['n']:>9} {r['numopt_over_floor']:>13.2f} "
+                f"{r['numopt_over_sgd']:>11.2f}   {ok}"
+            )
         mem = results["overhead"].get("peak_rss_mib")
         if mem:
-            out.append("peak RSS at n=1e6, 100 iterations: " +
-                       ", ".join(f"{k}: {v:.0f} MiB" for k, v in mem.items()))
+            out.append(
+                "peak RSS at n=1e6, 100 iterations: "
+                + ", ".join(f"{k}: {v:.0f} MiB" for k, v in mem.items())
+            )
     if "multistart" in results:
         out.append("\nMultistart (per problem and number of starts)")
-        out.append(f"{'problem':>11} {'starts':>8} {'vs loop':>9} {'vs scipy':>9} "
-                   f"{'ms/floor':>9}   targets: >=1000x at 1e4 (cpu), <=1.5")
+        out.append(
+            f"{'problem':>11} {'starts':>8} {'vs loop':>9} {'vs scipy':>9} "
+            f"{'ms/floor':>9}   targets: >=1000x at 1e4 (cpu), <=1.5"
+        )
         for r in results["multistart"]["rows"]:
             loop = f"{r['speedup_vs_loop']:.0f}x" if "speedup_vs_loop" in r else "-"
             sp = f"{r['speedup_vs_scipy']:.0f}x" if "speedup_vs_scipy" in r else "-"
             ok = r["multistart_over_floor"] <= 1.5 or r["starts"] < 10**4
             if r["starts"] == 10**4 and "speedup_vs_loop" in r:
                 ok = ok and r["speedup_vs_loop"] >= 1000
-            out.append(f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
-                       f"{r['multistart_over_floor']:>9.2f}   {'ok' if ok else 'MISSED'}")
+            out.append(
+                f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
+                f"{r['multistart_over_floor']:>9.2f}   {'ok' if ok else 'MISSED'}"
+            )
         g = results["multistart"]["global_minimum_check"]
-        out.append(f"global minimum of wavy_abs from 1e4 starts: x = {g['best_x']:.4g} "
-                   f"({'ok' if g['ok'] else 'MISSED'})")
+        out.append(
+            f"global minimum of wavy_abs from 1e4 starts: x = {g['best_x']:.4g} "
+            f"({'ok' if g['ok'] else 'MISSED'})"
+        )
     if "scipy" in results:
         out.append("\nAgainst scipy.optimize (same tolerance)")
         for r in results["scipy"]["rows"]:
             a, b = r["numopt"], r["scipy"]
-            out.append(f"{r['problem']:>28} {r['method']:>18}: nit {a['nit']:>6} vs "
-                       f"{b['nit']:>6}, nfev {a['nfev']:>6} vs {b['nfev']:>6}, "
-                       f"time {a['time_s'] * 1e3:8.2f} vs {b['time_s'] * 1e3:8.2f} ms "
-                       f"({r['scipy_method']})")
+            out.append(
+                f"{r['problem']:>28} {r['method']:>18}: nit {a['nit']:>6} vs "
+                f"{b['nit']:>6}, nfev {a['nfev']:>6} vs {b['nfev']:>6}, "
+                f"time {a['time_s'] * 1e3:8.2f} vs {b['time_s'] * 1e3:8.2f} ms "
+                f"({r['scipy_method']})"
+            )
     if "build" in results:
         b = results["build"]
         out.append("\nBuild time")
-        out.append(f"bare execution {b['bare_execution_s']:.1f} s, clean build "
-                   f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} (target <= 1.3)")
-        out.append(f"rebuild, no change: {b['rebuild_no_change_s']:.1f} s (target < 10 s)")
-        out.append(f"after a prose edit: executed {b['executed_after_prose_edit'] or 'nothing'}")
-        out.append(f"after a code edit of {b['edited_chapter']}: executed "
-                   f"{b['executed_after_code_edit'] or 'nothing'}")
+        out.append(
+            f"bare execution {b['bare_execution_s']:.1f} s, clean build "
+            f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} (target <= 1.3)"
+        )
+        out.append(
+            f"rebuild, no change: {b['rebuild_no_change_s']:.1f} s (target < 10 s)"
+        )
+        out.append(
+            f"after a prose edit: executed {b['executed_after_prose_edit'] or 'nothing'}"
+        )
+        out.append(
+            f"after a code edit of {b['edited_chapter']}: executed "
+            f"{b['executed_after_code_edit'] or 'nothing'}"
+        )
     return "\n".join(out)
 
 

@@ -133,7 +133,9 @@ def _report(
     min_eigenvalue: float | None = None,
 ) -> ConvexityReport:
     gap = lhs - rhs
-    bad = gap >= -atol * scale if strict else gap > atol
+    if strict and scale is None:
+        raise ValueError("a strict check needs the scale of each pair")
+    bad = gap >= -atol * scale if strict and scale is not None else gap > atol
     n_bad = int(bad.sum())
     example = None
     if n_bad:

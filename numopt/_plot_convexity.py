@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from ._batch import _values_and_grads
 from ._plot_common import (
     BAD,
     COLORS,
@@ -17,7 +18,6 @@ from ._plot_common import (
     curve,
     legend_outside,
 )
-from ._batch import _values_and_grads
 
 HATCHES = (None, "//", "\\\\", "..", "xx")
 
@@ -230,8 +230,8 @@ def plot_tangent(
     bounds = (x - 2.5, x + 2.5) if bounds is None else bounds
     ax = axes(ax)
     t, ft = curve(f, bounds[0], bounds[1], num)
-    fx, g = _values_and_grads(f, torch.tensor([x], dtype=torch.float64))
-    fx, slope = float(fx[0]), float(g[0])
+    fxs, g = _values_and_grads(f, torch.tensor([x], dtype=torch.float64))
+    fx, slope = float(fxs[0]), float(g[0])
     tan = fx + slope * (t - x)
     ax.plot(t, ft, color="0.2", lw=1.8, label="$f$", zorder=2)
     ax.plot(

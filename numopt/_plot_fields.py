@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ._batch import _values_and_grads, evaluate_batch
 from ._plot_common import (
     COLORS,
     Bounds2D,
@@ -28,7 +29,6 @@ from ._plot_common import (
     subplots,
 )
 from ._plot_paths import _mark_minimizers
-from ._batch import _values_and_grads, evaluate_batch
 from .result import OptimizeResult
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
+from ._batch import _values_and_grads, evaluate_batch
 from ._plot_common import (
     Bounds2D,
     Fn,
@@ -25,7 +26,6 @@ from ._plot_common import (
     path_of,
     style,
 )
-from ._batch import _values_and_grads, evaluate_batch
 from .result import OptimizeResult
 
 QUANTITIES = {
@@ -197,13 +197,15 @@ def _series(item: Any, quantity: str, f: Fn | None, x_true: Any, f_min: Any):
     if f is None and (quantity == "grad_norm" or values is None):
         raise ValueError(f'quantity="{quantity}" needs f to evaluate along the path')
     if quantity == "grad_norm":
+        assert f is not None  # checked above
         _, g = _values_and_grads(f, path)
         return g.reshape(len(path), -1).norm(dim=-1).numpy()
     if values is None:
+        assert f is not None  # checked above
         with torch.no_grad():
             values = evaluate_batch(f, path)
-    values = values.detach().cpu().double().numpy()
-    return values if f_min is None else values - float(f_min)
+    out = values.detach().cpu().double().numpy()
+    return out if f_min is None else out - float(f_min)
 
 
 def plot_convergence(

@@ -120,7 +120,7 @@ def plot_set_2d(
 
     Parameters
     ----------
-    contains : callable or SampledSet
+    contains : callable or numopt.convexity.SampledSet
         ``contains(points)``, points ``(m, 2)`` -> bool ``(m,)``.
     bounds : ((float, float), (float, float))
         The plotted box.
@@ -191,9 +191,9 @@ def plot_set_2d(
             (0, 0),
             1,
             1,
-            facecolor=h.get_facecolor(),
-            edgecolor=h.get_edgecolor(),
-            hatch=h.get_hatch(),
+            facecolor=h.get_facecolor(),  # type: ignore[attr-defined]
+            edgecolor=h.get_edgecolor(),  # type: ignore[attr-defined]
+            hatch=h.get_hatch(),  # type: ignore[attr-defined]
         )
         if h.get_gid() == "numopt-set"
         else h
@@ -209,11 +209,11 @@ def _chord_2d(ax: Axes, member: Callable, chord: tuple[Any, Any], n: int) -> Non
     z = th * a + (1 - th) * b
     with torch.no_grad():
         inside = member(z).bool().numpy()
-    z = z.numpy()
+    zs = z.numpy()
     ax.plot([a[0], b[0]], [a[1], b[1]], color="0.25", ls=":", lw=1.2, zorder=3)
     ax.plot(
-        z[inside, 0],
-        z[inside, 1],
+        zs[inside, 0],
+        zs[inside, 1],
         "o",
         color=GOOD,
         mec="black",
@@ -223,8 +223,8 @@ def _chord_2d(ax: Axes, member: Callable, chord: tuple[Any, Any], n: int) -> Non
         label="combination in the set" if inside.any() else "_empty",
     )
     ax.plot(
-        z[~inside, 0],
-        z[~inside, 1],
+        zs[~inside, 0],
+        zs[~inside, 1],
         "X",
         color=BAD,
         mec="black",

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import GALLERY, ROOT, run_chapter
 
 SCRIPTS = sorted(GALLERY.rglob("plot_*.py"))

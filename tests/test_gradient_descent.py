@@ -15,7 +15,9 @@ from numopt.problems import abs_quadratic
 
 
 def quadratic(x: torch.Tensor) -> torch.Tensor:
-    return 0.5 * (x**2 * torch.tensor([1.0, 10.0], dtype=x.dtype, device=x.device)).sum()
+    return (
+        0.5 * (x**2 * torch.tensor([1.0, 10.0], dtype=x.dtype, device=x.device)).sum()
+    )
 
 
 def test_converges_to_the_lecture_minimizer() -> None:
@@ -36,7 +38,9 @@ def test_result_invariants(device: torch.device, dtype: torch.dtype) -> None:
     assert res.fun == pytest.approx(quadratic(res.x).item(), rel=1e-6)
     assert torch.equal(res.path[-1], res.x) and torch.equal(res.path[0], x0)
     assert res.grad_norm == pytest.approx(
-        torch.linalg.vector_norm(res.x * torch.tensor([1.0, 10.0], device=device, dtype=dtype)).item(),
+        torch.linalg.vector_norm(
+            res.x * torch.tensor([1.0, 10.0], device=device, dtype=dtype)
+        ).item(),
         rel=1e-5,
     )
     assert not res.x.requires_grad
@@ -162,7 +166,9 @@ def test_schedule_returning_bad_step() -> None:
 
 
 def test_record_path_false_keeps_no_path() -> None:
-    res = gradient_descent(quadratic, torch.ones(2), record_path=False, max_iter=5, tol=0)
+    res = gradient_descent(
+        quadratic, torch.ones(2), record_path=False, max_iter=5, tol=0
+    )
     assert res.path is None and res.values.shape == (6,)
 
 
@@ -171,13 +177,17 @@ def test_record_path_false_keeps_no_path() -> None:
     eigs=st.lists(st.floats(0.1, 100.0), min_size=1, max_size=6),
     seed=st.integers(0, 2**16),
 )
-def test_step_one_over_L_decreases_f_monotonically(eigs: list[float], seed: int) -> None:
+def test_step_one_over_L_decreases_f_monotonically(
+    eigs: list[float], seed: int
+) -> None:
     gen = torch.Generator().manual_seed(seed)
     n = len(eigs)
     q, _ = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
     a = q @ torch.diag(torch.tensor(eigs, dtype=torch.float64)) @ q.T
     x0 = torch.randn(n, generator=gen, dtype=torch.float64)
-    res = gradient_descent(lambda x: 0.5 * x @ a @ x, x0, lr=1 / max(eigs), max_iter=50, tol=0)
+    res = gradient_descent(
+        lambda x: 0.5 * x @ a @ x, x0, lr=1 / max(eigs), max_iter=50, tol=0
+    )
     diffs = res.values[1:] - res.values[:-1]
     assert (diffs <= 1e-12 * res.values[0].abs().clamp(min=1)).all()
 

@@ -22,9 +22,13 @@ def test_known_minimizers_are_minima(name: str) -> None:
         x = x[0] if p.dim == 1 else x
         assert p.f(x).item() == pytest.approx(p.fmin, abs=1e-10)
     # and nothing on a dense grid of the bounds goes below fmin
-    axes = [torch.linspace(lo, hi, 401 if p.dim == 1 else 201, dtype=torch.float64)
-            for lo, hi in p.bounds]
-    grid = axes[0] if p.dim == 1 else torch.stack(torch.meshgrid(*axes, indexing="ij"), -1)
+    axes = [
+        torch.linspace(lo, hi, 401 if p.dim == 1 else 201, dtype=torch.float64)
+        for lo, hi in p.bounds
+    ]
+    grid = (
+        axes[0] if p.dim == 1 else torch.stack(torch.meshgrid(*axes, indexing="ij"), -1)
+    )
     assert p.f(grid).min().item() >= p.fmin - 1e-12
 
 

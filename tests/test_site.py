@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import CHAPTERS, ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))

@@ -27,7 +27,13 @@ class _Refs(HTMLParser):
                 continue
             if name == "id" or (tag == "a" and name == "name"):
                 self.ids.add(value)
-            elif name in ("href", "src") and tag in ("a", "img", "link", "script", "source"):
+            elif name in ("href", "src") and tag in (
+                "a",
+                "img",
+                "link",
+                "script",
+                "source",
+            ):
                 self.refs.append(value)
 
 
@@ -46,9 +52,15 @@ def check(root: Path) -> list[str]:
     for page, parsed in pages.items():
         for ref in parsed.refs:
             parts = urlsplit(ref)
-            if parts.scheme or parts.netloc or ref.startswith(("mailto:", "javascript:")):
+            if (
+                parts.scheme
+                or parts.netloc
+                or ref.startswith(("mailto:", "javascript:"))
+            ):
                 continue
-            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            target = (
+                (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            )
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():
@@ -57,7 +69,9 @@ def check(root: Path) -> list[str]:
             frag = unquote(parts.fragment)
             if frag and target.suffix == ".html" and target in pages:
                 if frag not in pages[target].ids:
-                    broken.append(f"{page.relative_to(root.resolve())}: no anchor {ref}")
+                    broken.append(
+                        f"{page.relative_to(root.resolve())}: no anchor {ref}"
+                    )
     return broken
 
 

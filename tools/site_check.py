@@ -24,8 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -108,8 +113,9 @@ def chromium() -> str:
     return found
 
 
-def check_site(root: Path, shots: Path | None = None,
-               only: list[str] | None = None) -> dict[str, list[str]]:
+def check_site(
+    root: Path, shots: Path | None = None, only: list[str] | None = None
+) -> dict[str, list[str]]:
     """Return ``{page: [problem, ...]}`` for every page of the site under ``root``."""
     from playwright.sync_api import sync_playwright
 
@@ -134,19 +140,32 @@ def _check_page(browser, base: str, page_path: str, shots: Path | None) -> list[
             errors: list[str] = []
 
             page.route("**/*", _router(base, errors))
-            page.on("console", lambda m, e=errors: m.type == "error" and e.append(
-                f"console error: {m.text}"))
+            page.on(
+                "console",
+                lambda m, e=errors: (
+                    m.type == "error" and e.append(f"console error: {m.text}")
+                ),
+            )
             page.on("pageerror", lambda exc, e=errors: e.append(f"page error: {exc}"))
-            page.on("requestfailed", lambda r, e=errors: r.url.startswith(base) and e.append(
-                f"request failed: {r.url}"))
-            page.on("response", lambda r, e=errors: r.status >= 400 and e.append(
-                f"HTTP {r.status}: {r.url}"))
+            page.on(
+                "requestfailed",
+                lambda r, e=errors: (
+                    r.url.startswith(base) and e.append(f"request failed: {r.url}")
+                ),
+            )
+            page.on(
+                "response",
+                lambda r, e=errors: (
+                    r.status >= 400 and e.append(f"HTTP {r.status}: {r.url}")
+                ),
+            )
             page.goto(f"{base}/{page_path}", wait_until="networkidle")
             page.wait_for_timeout(300)
             if page.locator(".math").count():
                 page.wait_for_function(
                     "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                    timeout=15000)
+                    timeout=15000,
+                )
                 page.evaluate("() => MathJax.startup.promise")
             tag = f"[{mode}, {size_name}] "
             if size_name == "desktop" and mode == "light":
@@ -155,15 +174,18 @@ def _check_page(browser, base: str, page_path: str, shots: Path | None) -> list[
                 problems += [tag + p for p in page.evaluate(_DARK_PROBE)]
             if size_name == "phone":
                 overflow = page.evaluate(
-                    "() => document.scrollingElement.scrollWidth - window.innerWidth")
+                    "() => document.scrollingElement.scrollWidth - window.innerWidth"
+                )
                 if overflow > 2:
                     problems.append(tag + f"page scrolls sideways by {overflow}px")
             problems += [tag + e for e in errors]
             if shots is not None:
                 name = page_path.replace("/", "__").removesuffix(".html")
                 shots.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(shots / f"{name}-{mode}-{size_name}.png"),
-                                full_page=size_name == "desktop")
+                page.screenshot(
+                    path=str(shots / f"{name}-{mode}-{size_name}.png"),
+                    full_page=size_name == "desktop",
+                )
             context.close()
     return sorted(set(problems))
 
@@ -187,7 +209,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shots", default=None, help="folder for screenshots")
     parser.add_argument("--only", nargs="*", default=None, help="pages to check")
     args = parser.parse_args(argv[1:])
-    report = check_site(Path(args.root), Path(args.shots) if args.shots else None, args.only)
+    report = check_site(
+        Path(args.root), Path(args.shots) if args.shots else None, args.only
+    )
     bad = {p: probs for p, probs in report.items() if probs}
     for page, probs in bad.items():
         print(page)

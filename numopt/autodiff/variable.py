@@ -46,12 +46,12 @@ class Variable:
 
     Parameters
     ----------
-    tape : Tape
+    tape : numopt.autodiff.variable.Tape
         The tape this variable is recorded on.
     value : float
         The value :math:`v_i`.
     op : str
-        Op label (``"input"``, ``"const"`` or a key of :data:`rules.RULES`).
+        Op label (``"input"``, ``"const"`` or a key of ``numopt.autodiff.rules.RULES``).
     parents : tuple of Variable
         The variables :math:`v_j` this one was computed from.
     partials : tuple of float

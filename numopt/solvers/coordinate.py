@@ -47,7 +47,7 @@ def coordinate_descent(
         \end{cases}
 
     ``"exact"`` minimizes :math:`f` along the coordinate with the same 1-D
-    minimizer as steepest descent (:func:`~numopt.solvers.linesearch.exact_line_search`,
+    minimizer as steepest descent (:func:`~numopt.exact_line_search`,
     with ``lr`` as its first trial step); ``"step"`` is a gradient step on that
     coordinate alone. The stopping test uses the full gradient norm at
     :math:`x_k`, which the driver computes at every iteration.

@@ -118,7 +118,9 @@ def gradient_descent(
     objective = Objective(f)
     alpha = step_size(schedule, check_positive(lr, "lr"))
 
-    def step(k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def step(
+        k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
+    ) -> torch.Tensor:
         return x - alpha(k) * g
 
     return run(

@@ -76,7 +76,7 @@ def backtracking(
     The second (strict) test only matters when the decrease is below the
     rounding of ``f``. Returns ``None`` if no step among
     the first 60 trials is accepted. ``f`` is a callable or an
-    :class:`~numopt._objective.Objective` (whose ``nfev`` then counts the trials).
+    ``numopt._objective.Objective`` (whose ``nfev`` then counts the trials).
 
     References
     ----------
