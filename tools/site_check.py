@@ -49,8 +49,10 @@ _PROBE = r"""
   for (const m of maths) {
     if (!m.querySelector('mjx-container')) problems.push('math not typeset: ' + m.textContent.slice(0, 60));
   }
-  const main = document.querySelector('main') || document.body;
-  const text = main.innerText;
+  // prose only: TeX inside code listings is code, not failed math
+  const main = (document.querySelector('main') || document.body).cloneNode(true);
+  for (const el of main.querySelectorAll('pre, code, script, style')) el.remove();
+  const text = main.textContent;
   for (const raw of ['$$', '\\[', '\\begin{']) {
     if (text.includes(raw)) problems.push('raw TeX in page text: ' + raw);
   }
@@ -130,8 +132,14 @@ def check_site(
     return report
 
 
+#: Generated reference pages share one template: no screenshots of those.
+REFERENCE_PAGES = ("api/generated/", "_modules/", "genindex", "py-modindex")
+
+
 def _check_page(browser, base: str, page_path: str, shots: Path | None) -> list[str]:
     problems: list[str] = []
+    if page_path.startswith(REFERENCE_PAGES):
+        shots = None
     for mode in ("light", "dark"):
         for size_name, size in (("desktop", DESKTOP), ("phone", PHONE)):
             context = browser.new_context(viewport=size, color_scheme=mode)
