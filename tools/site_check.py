@@ -167,8 +167,7 @@ def _check_page(browser, base: str, page_path: str, shots: Path | None) -> list[
                     r.status >= 400 and e.append(f"HTTP {r.status}: {r.url}")
                 ),
             )
-            page.goto(f"{base}/{page_path}", wait_until="networkidle")
-            page.wait_for_timeout(300)
+            page.goto(f"{base}/{page_path}", wait_until="load")
             if page.locator(".math").count():
                 page.wait_for_function(
                     "() => window.MathJax && MathJax.startup && MathJax.startup.promise",
