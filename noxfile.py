@@ -56,6 +56,11 @@ def ensure_system_program(session: nox.Session, program: str, package: str) -> N
         )
 
 
+def ensure_compiler(session: nox.Session) -> None:
+    """torch.compile (``multistart(..., compile=True)``) builds C++ on the CPU."""
+    ensure_system_program(session, "g++", "g++")
+
+
 def ensure_graphviz(session: nox.Session) -> None:
     """Graphviz's ``dot`` draws the autodiff and torchviz graphs."""
     ensure_system_program(session, "dot", "graphviz")
@@ -128,6 +133,7 @@ def serve(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite on the CPU (`gpu` and `browser` tests are deselected)."""
     ensure_graphviz(session)
+    ensure_compiler(session)
     install(session, "test", "docs")
     session.run(
         "pytest",
@@ -184,6 +190,7 @@ def bench(session: nox.Session) -> None:
     results go to benchmarks/results/ and onto the site's Performance page.
     """
     ensure_graphviz(session)
+    ensure_compiler(session)
     install(session, "test", "docs")
     session.run(
         "python", "benchmarks/run.py", *session.posargs, env={"MPLBACKEND": "Agg"}

@@ -50,17 +50,20 @@ def _table(results: dict) -> str:
         out.append("\nMultistart (per problem and number of starts)")
         out.append(
             f"{'problem':>11} {'starts':>8} {'vs loop':>9} {'vs scipy':>9} "
-            f"{'ms/floor':>9}   targets: >=1000x at 1e4 (cpu), <=1.5"
+            f"{'ms/floor':>9} {'compiled':>9}   targets: >=1000x at 1e4 (cpu), "
+            "<=1.5 (best of the two)"
         )
         for r in results["multistart"]["rows"]:
             loop = f"{r['speedup_vs_loop']:.0f}x" if "speedup_vs_loop" in r else "-"
             sp = f"{r['speedup_vs_scipy']:.0f}x" if "speedup_vs_scipy" in r else "-"
-            ok = r["multistart_over_floor"] <= 1.5 or r["starts"] < 10**4
+            best = min(r["multistart_over_floor"], r["compiled_over_floor"])
+            ok = best <= 1.5 or r["starts"] < 10**4
             if r["starts"] == 10**4 and "speedup_vs_loop" in r:
                 ok = ok and r["speedup_vs_loop"] >= 1000
             out.append(
                 f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
-                f"{r['multistart_over_floor']:>9.2f}   {'ok' if ok else 'MISSED'}"
+                f"{r['multistart_over_floor']:>9.2f} {r['compiled_over_floor']:>9.2f}"
+                f"   {'ok' if ok else 'MISSED'}"
             )
         g = results["multistart"]["global_minimum_check"]
         out.append(
@@ -85,7 +88,9 @@ def _table(results: dict) -> str:
             f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} (target <= 1.3)"
         )
         out.append(
-            f"rebuild, no change: {b['rebuild_no_change_s']:.1f} s (target < 10 s)"
+            f"rebuild, no change: {b['rebuild_no_change_s']:.1f} s as `nox -s docs` "
+            f"(clean output), {b['incremental_no_change_s']:.1f} s incremental "
+            "(target < 10 s)"
         )
         out.append(
             f"after a prose edit: executed {b['executed_after_prose_edit'] or 'nothing'}"

@@ -115,6 +115,24 @@ def test_objective_turning_nan_mid_run() -> None:
     assert res.x.item() == 3.0 and res.nit == 0 and math.isfinite(res.fun)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_iterate_overflowing_while_f_stays_finite_is_caught(dtype) -> None:
+    # f saturates: at x = inf, f = -c pi/2 and f' = -c / inf = -0 are finite,
+    # so only the iterate itself shows that the step overflowed
+    big = torch.finfo(dtype).max
+    c = math.sqrt(big) / 10  # ‖∇f‖ is still finite
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return -c * torch.atan(x).sum()
+
+    res = gradient_descent(f, torch.zeros(3, dtype=dtype), lr=10 * (big / c), max_iter=5)
+    assert res.status is Status.DIVERGED and res.nit == 0
+    assert bool(torch.isfinite(res.x).all()) and math.isfinite(res.fun)
+    # a step that stays far from overflow is taken without any alarm
+    ok = gradient_descent(f, torch.zeros(3, dtype=dtype), lr=1 / c, max_iter=5)
+    assert ok.status is Status.MAXITER and ok.nit == 5
+
+
 def test_unbounded_below_diverges_or_stops_without_nan() -> None:
     res = gradient_descent(lambda x: -(x**2), 1.0, lr=0.5, max_iter=5000)
     assert not res.success

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import torch
 
@@ -9,6 +11,9 @@ from numopt.problems import PROBLEMS, himmelblau, wavy_abs
 from numopt.solvers.gradient import gradient_descent
 from numopt.solvers.momentum import momentum
 from numopt.solvers.multistart import MultistartResult, multistart
+
+# the module (numopt.solvers.multistart is also the name of the function)
+multistart_module = importlib.import_module("numopt.solvers.multistart")
 
 f64 = torch.float64
 
@@ -122,6 +127,52 @@ def test_same_answers_on_every_device(device: torch.device) -> None:
     assert (
         torch.equal(res.success.cpu(), cpu.success) and res.best_index == cpu.best_index
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "kw"),
+    [
+        ("gd", dict(schedule=lambda k: 0.012 * 0.995**k, max_iter=27, tol=1e-3)),
+        ("momentum", dict(lr=0.005, beta=0.8, max_iter=78, tol=1e-2)),
+    ],
+    ids=["gd-callable-schedule", "momentum"],
+)
+def test_compiled_iterations_match_the_eager_ones(method, kw, device) -> None:
+    # chunks of 8 iterations: the last one is padded, and starts stop at
+    # different times inside chunks
+    starts = grid(-4.0, 4.0, 4).to(device)
+    kw = dict(kw, check_every=8)
+    eager = multistart(himmelblau, starts, method, record_path=True, **kw)
+    comp = multistart(himmelblau, starts, method, record_path=True, compile=True, **kw)
+    torch.testing.assert_close(comp.xs, eager.xs, rtol=0, atol=1e-10)
+    torch.testing.assert_close(comp.paths, eager.paths, rtol=0, atol=1e-10)
+    assert torch.equal(comp.nits, eager.nits) and len(set(eager.nits.tolist())) > 1
+    assert torch.equal(comp.success, eager.success) and comp.nit == eager.nit
+    assert comp.nfev == eager.nfev and comp.best_index == eager.best_index
+    assert bool(eager.success.any()) and not bool(eager.success.all())
+    # the compiled chunk is kept for the next call with the same f and shape
+    again = multistart(himmelblau, starts, method, record_path=True, compile=True, **kw)
+    assert torch.equal(again.xs, comp.xs)
+    chunks = multistart_module._COMPILED[himmelblau]
+    assert sum(key[0] == tuple(starts.shape) for key in chunks) <= 2
+
+
+def test_compiled_iterations_freeze_divergent_starts() -> None:
+    def f(x):
+        return x**4 / 4 + x**2 / 2
+
+    starts = torch.tensor([0.5, -1.0, 100.0, -1e3], dtype=f64)
+    kw = dict(lr=0.1, max_iter=50, tol=1e-8, check_every=4)
+    eager = multistart(f, starts, **kw)
+    comp = multistart(f, starts, compile=True, **kw)
+    assert comp.diverged.tolist() == [False, False, True, True]
+    assert torch.equal(comp.xs, eager.xs) and torch.equal(comp.nits, eager.nits)
+    assert bool(torch.isfinite(comp.funs).all())
+
+
+def test_compile_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="compile must be True or False"):
+        multistart(wavy_abs, [0.5], compile="yes")
 
 
 def test_dtype_and_list_starts() -> None:

@@ -22,11 +22,16 @@ __all__ = ["Callback", "Step", "Stop", "run"]
 
 
 class Step(Protocol):
-    """One update: return the next iterate from the current one."""
+    """One update: return the next iterate from the current one.
+
+    A step of the form ``x - s * g`` may return ``(x_new, s)`` instead: the
+    driver then knows ``‖x_new - x‖_∞ <= |s| ‖g‖`` without reading ``x_new``
+    (see :func:`run`).
+    """
 
     def __call__(
         self, k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
-    ) -> torch.Tensor: ...
+    ) -> torch.Tensor | tuple[torch.Tensor, float]: ...
 
 
 Callback = Callable[[int, torch.Tensor, float], Any]
@@ -64,6 +69,13 @@ def run(
     that is not finite stops the run with ``Status.DIVERGED`` and the last
     finite iterate. A step may raise :class:`Stop` to end the run with another
     status (the iterate is then not updated).
+
+    An iterate can become non-finite while ``f`` and ``∇f`` stay finite (``f``
+    saturates, as ``atan`` does), so the iterate itself is checked too. For a
+    gradient step ``x - s g`` the driver carries a bound on ``‖x_k‖_∞``,
+    ``‖x_0‖_∞ + Σ |s_j| ‖g_j‖``, and reads ``x`` again only when that bound
+    nears the largest float of the dtype: no extra pass over a large ``x``
+    per iteration.
     """
     max_iter = check_max_iter(max_iter)
     tol = check_nonnegative(tol, "tol")
@@ -71,12 +83,14 @@ def run(
         check_callable(callback, "callback")
     x = as_start(x0, dtype)
     fx, g = objective.value_and_grad(x)
-    fun, gnorm, _ = _stats(fx, g, x)
-    if fun != fun or abs(fun) == float("inf") or gnorm != gnorm:
+    fun, gnorm = _value_and_norm(fx, g)
+    xbound = _absmax(x)
+    if not math.isfinite(fun + gnorm + xbound):
         raise ValueError(
             f"f(x0) or its gradient is not finite (f(x0) = {fun}); "
             "choose an x0 inside the domain of f"
         )
+    near_overflow = torch.finfo(x.dtype).max / 4
     path = [x] if record_path else None
     values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
@@ -89,13 +103,19 @@ def run(
         except Stop as stop:
             status = stop.status
             break
+        if isinstance(x_new, tuple):  # x_new = x - s g moved by at most |s| ‖g‖
+            x_new, s = x_new
+            xbound += abs(s) * gnorm * (1 + 1e-6)  # the slack covers rounding
+        else:
+            xbound = math.inf
         fx_new, g_new = objective.value_and_grad(x_new)
-        stats = _stats(fx_new, g_new, x_new)
-        if not all(map(math.isfinite, stats)):
+        fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
+        if not xbound < near_overflow:  # unknown or large: look at the iterate
+            xbound = _absmax(x_new)
+        if not math.isfinite(fun_new + gnorm_new + xbound):
             status = Status.DIVERGED
             break
-        x, fx, g = x_new, fx_new, g_new
-        fun, gnorm, _ = stats
+        x, fx, g, fun, gnorm = x_new, fx_new, g_new, fun_new, gnorm_new
         values.append(fun)
         if path is not None:
             path.append(x)
@@ -119,13 +139,19 @@ def run(
     )
 
 
-def _stats(fx: torch.Tensor, g: torch.Tensor, x: torch.Tensor) -> list[float]:
-    """f, ‖g‖ and a finiteness probe of x (their sum is NaN or inf if any entry is).
+def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
+    """``f`` and ``‖g‖`` as Python floats (NaN or inf when any entry of g is).
 
-    On a GPU the three are fetched with one device sync; on the CPU three
+    On a GPU the two are fetched with one device sync; on the CPU two
     ``item()`` calls are cheaper than building a tensor to fetch them at once.
     """
     gnorm = torch.linalg.vector_norm(g)
-    if x.device.type == "cpu":
-        return [fx.item(), gnorm.item(), x.sum().item()]
-    return torch.stack((fx.to(g.dtype), gnorm, x.sum().to(g.dtype))).tolist()
+    if g.device.type == "cpu":
+        return fx.item(), gnorm.item()
+    fun, norm = torch.stack((fx.to(g.dtype), gnorm)).tolist()
+    return fun, norm
+
+
+def _absmax(x: torch.Tensor) -> float:
+    """``‖x‖_∞`` (NaN or inf when any entry is)."""
+    return torch.linalg.vector_norm(x, ord=math.inf).item() if x.numel() else 0.0

@@ -120,8 +120,9 @@ def gradient_descent(
 
     def step(
         k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
-    ) -> torch.Tensor:
-        return x - alpha(k) * g
+    ) -> tuple[torch.Tensor, float]:
+        a = alpha(k)
+        return torch.add(x, g, alpha=-a), a  # x - a g, in one pass over x
 
     return run(
         objective,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import types
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -130,6 +133,7 @@ def multistart(
     dtype: torch.dtype | None = None,
     record_path: bool = False,
     check_every: int = 16,
+    compile: bool = False,
 ) -> MultistartResult:
     r"""Run one solver from every start of a batch at once.
 
@@ -184,6 +188,19 @@ def multistart(
         Look whether every start has stopped (one host-device sync) once every
         ``check_every`` iterations; between checks stopped starts are masked,
         so the results do not depend on it.
+    compile : bool, optional
+        Compile the iterations with :func:`torch.compile`, ``check_every`` of
+        them at a time, into a few fused kernels that read and write every
+        start once per ``check_every`` iterations instead of once per tensor
+        operation (some thirty per iteration). On a CPU this makes a run
+        several times faster than the eager one from about ``10**4`` starts
+        on, faster than the same update written by hand; but compiling takes
+        seconds (ten or more for the default ``check_every``), once per
+        objective, shape, dtype and device, so it pays off for long or
+        repeated runs. It needs a C++ compiler on the CPU and Triton on a GPU.
+        The gradient then comes from :func:`torch.func.grad`, so ``f`` must be
+        free of Python branches on tensor values; the iterates agree with the
+        eager ones to rounding (fused kernels may contract ``a*b + c``).
 
     Returns
     -------
@@ -211,6 +228,8 @@ def multistart(
     tol = check_nonnegative(tol, "tol")
     beta = check_beta(beta)
     check_every = check_max_iter(check_every, "check_every") or 1
+    if not isinstance(compile, bool):
+        raise TypeError(f"compile must be True or False, got {compile!r}")
     x = _as_starts(starts, dtype)
     evaluate = _BatchedObjective(f, x)
     fx, g, gnorm = evaluate(x)
@@ -223,27 +242,45 @@ def multistart(
     active = gnorm > tol  # (B,): still iterating
     nits = torch.zeros(x.shape[0], dtype=torch.int64, device=x.device)
     paths = [x] if record_path else None
-    for k in range(max_iter):
-        if k % check_every == 0 and not bool(active.any()):
+    nfev = 1
+    if compile:
+        evaluate.functional = True
+        chunk = _compiled_chunk(f, x, method, check_every, record_path)
+
+        def scalars(*values: float) -> torch.Tensor:
+            # tensors, not floats: compiled code is specialized to floats
+            return torch.tensor(values, dtype=x.dtype, device=x.device)
+
+        beta_t, tol_t = scalars(beta, tol)
+    for k0 in range(0, max_iter, check_every):
+        if not bool(active.any()):  # one host-device sync per check_every
             break
-        # every start takes the step; only the active ones keep it, so the
-        # gradient and velocity of a stopped start may be garbage: unused
-        step = alpha(k) * g
-        if velocity is None:
-            x_new = x - step
+        n = min(check_every, max_iter - k0)
+        if compile:  # the chunk is n iterations, padded to check_every
+            steps = [alpha(k) for k in range(k0, k0 + n)]
+            x, g, velocity, active, nits, xs = chunk(
+                evaluate,
+                x,
+                g,
+                velocity,
+                active,
+                nits,
+                scalars(*steps, *[0.0] * (check_every - n)),
+                torch.tensor(n, device=x.device),
+                beta_t,
+                tol_t,
+            )
+            if paths is not None:
+                paths.extend(xs[:n].unbind(0))
         else:
-            velocity = beta * velocity - step
-            x_new = x + velocity
-        f_new, g, gnorm = evaluate(x_new)
-        # one finiteness probe per start: NaN and inf propagate through the
-        # sum, and probe - probe is 0 exactly when probe is finite
-        probe = f_new + gnorm + (x_new if x.ndim == 1 else x_new.sum(dim=1))
-        moved = active & (probe - probe == 0)
-        x = torch.where(moved if x.ndim == 1 else moved.unsqueeze(1), x_new, x)
-        nits += moved
-        active = moved & (gnorm > tol)
-        if paths is not None:
-            paths.append(x)
+            for k in range(k0, k0 + n):
+                x, g, velocity, active, nits = _iteration(
+                    evaluate, x, g, velocity, active, nits, alpha(k), beta, tol
+                )
+                if paths is not None:
+                    paths.append(x)
+        nfev += n
+    evaluate.functional = False
     # values and gradients at the final points, exact for the stopped starts
     fx, _, gnorm = evaluate(x)
     success = gnorm <= tol
@@ -260,22 +297,124 @@ def multistart(
         nits=nits,
         nit=nit,
         best_index=best,
-        nfev=evaluate.nfev,
+        nfev=nfev + 1,
         method=method,
         paths=torch.stack(paths[: nit + 1]) if paths is not None else None,
     )
 
 
+def _iteration(
+    evaluate: _BatchedObjective,
+    x: torch.Tensor,
+    g: torch.Tensor,
+    velocity: torch.Tensor | None,
+    active: torch.Tensor,
+    nits: torch.Tensor,
+    a: torch.Tensor | float,
+    beta: torch.Tensor | float,
+    tol: torch.Tensor | float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
+    """One update of every start; ``g`` is the gradient at ``x``.
+
+    Every start takes the step; only the active ones keep it, so the gradient
+    and velocity of a stopped start may be garbage: they are never used.
+    """
+    if velocity is None:
+        x_new = x - a * g
+    else:
+        velocity = beta * velocity - a * g
+        x_new = x + velocity
+    f_new, g, gnorm = evaluate(x_new)
+    # one finiteness probe per start: NaN and inf propagate through the sum,
+    # and probe - probe is 0 exactly when probe is finite
+    probe = f_new + gnorm + (x_new if x.ndim == 1 else x_new.sum(dim=1))
+    moved = active & (probe - probe == 0)
+    x = torch.where(moved if x.ndim == 1 else moved.unsqueeze(1), x_new, x)
+    nits = nits + moved
+    active = moved & (gnorm > tol)
+    return x, g, velocity, active, nits
+
+
+def _chunk(
+    evaluate: _BatchedObjective,
+    x: torch.Tensor,
+    g: torch.Tensor,
+    velocity: torch.Tensor | None,
+    active: torch.Tensor,
+    nits: torch.Tensor,
+    steps: torch.Tensor,
+    n: torch.Tensor,
+    beta: torch.Tensor,
+    tol: torch.Tensor,
+    *,
+    length: int,
+    record: bool,
+) -> tuple[Any, ...]:
+    """``length`` iterations of :func:`_iteration`, of which the first ``n`` count.
+
+    Written for :func:`torch.compile`: the unrolled iterations fuse into a few
+    kernels that read and write every start once per chunk rather than once
+    per operation. Iterations ``j >= n`` (the tail of the last chunk) leave
+    ``x``, ``active`` and ``nits`` as they are.
+    """
+    xs = []
+    for j in range(length):
+        on = n > j
+        x, g, velocity, still, nits = _iteration(
+            evaluate, x, g, velocity, active & on, nits, steps[j], beta, tol
+        )
+        active = torch.where(on, still, active)
+        if record:
+            xs.append(x)
+    return x, g, velocity, active, nits, torch.stack(xs) if record else None
+
+
+_COMPILED: weakref.WeakKeyDictionary[Callable[..., Any], dict[tuple[Any, ...], Any]]
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled_chunk(
+    f: Callable[..., Any], x: torch.Tensor, method: str, length: int, record: bool
+) -> Callable[..., tuple[Any, ...]]:
+    """:func:`_chunk` compiled for ``f`` and the shape, dtype and device of ``x``.
+
+    torch.compile keeps its cache, and its budget of recompilations, per code
+    object: every key gets a copy of the code of its own, compiled for static
+    shapes (the fastest kernels) and reused by later calls. The entries go
+    when ``f`` does.
+    """
+    per_f = _COMPILED.setdefault(f, {})
+    key = (tuple(x.shape), x.dtype, x.device, method, length, record)
+    if key not in per_f:
+        code = _chunk.__code__.replace(co_name=f"_chunk_{id(per_f)}_{len(per_f)}")
+        copy = types.FunctionType(code, _chunk.__globals__, code.co_name)
+        per_f[key] = functools.partial(
+            torch.compile(copy, dynamic=False), length=length, record=record
+        )
+    return per_f[key]
+
+
 class _BatchedObjective:
-    """``f`` on a batch: values ``(B,)``, gradients from one autograd call, norms."""
+    """``f`` on a batch: values ``(B,)``, gradients from one autograd call, norms.
+
+    Evaluations are counted by the caller: a counter here would be state that
+    a compiled iteration specializes on.
+    """
 
     def __init__(self, f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor):
-        self.f, self.nfev = f, 0
+        self.f = f
         self.shape = (x.shape[0],)
         self.norm_dims = () if x.ndim == 1 else (1,)
+        self.functional = False  # gradients from torch.func (compilable)
+
+    def _summed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = self.f(x)
+        return y.sum(), y
 
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        self.nfev += 1
+        if self.functional:  # f was checked by an eager call first
+            g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
+            return y, g, self._norm(g)
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
             y = self.f(xg)
@@ -291,6 +430,7 @@ class _BatchedObjective:
                 (g,) = torch.autograd.grad(y.sum(), xg)
             else:  # f does not depend on x
                 g = torch.zeros_like(x)
-        y = y.detach()
-        gnorm = g.abs() if not self.norm_dims else torch.linalg.vector_norm(g, dim=1)
-        return y, g, gnorm
+        return y.detach(), g, self._norm(g)
+
+    def _norm(self, g: torch.Tensor) -> torch.Tensor:
+        return g.abs() if not self.norm_dims else torch.linalg.vector_norm(g, dim=1)
