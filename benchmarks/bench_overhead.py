@@ -9,7 +9,7 @@ number of iterations on ``f(x) = sum((x - 1)^2)`` from the same start.
 from __future__ import annotations
 
 import torch
-from harness import measure, peak_rss_mib, progress
+from harness import compare, peak_rss_mib, progress
 
 import numopt
 
@@ -55,21 +55,19 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         ref = floor_loop(x0, iters)
         assert torch.allclose(numopt_loop(x0, iters), ref)  # same arithmetic
         progress(f"overhead n={n:>7d} ({iters} iterations, {device})")
-        reps = 3 if quick else 7
-        t = {
-            name: measure(
-                lambda fn=fn: fn(x0, iters),
-                device=device,
-                repeats=reps,
-                label=f"{name} n={n}",
-            )["median_s"]
-            / iters
-            for name, fn in (
-                ("floor", floor_loop),
-                ("numopt", numopt_loop),
-                ("torch.optim.SGD", sgd_loop),
-            )
-        }
+        stats = compare(
+            {
+                name: (lambda fn=fn: fn(x0, iters))
+                for name, fn in (
+                    ("floor", floor_loop),
+                    ("numopt", numopt_loop),
+                    ("torch.optim.SGD", sgd_loop),
+                )
+            },
+            device=device,
+            repeats=5 if quick else 21,
+        )
+        t = {name: s["median_s"] / iters for name, s in stats.items()}
         rows.append(
             {
                 "n": n,

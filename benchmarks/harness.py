@@ -53,6 +53,44 @@ def measure(
     return out
 
 
+def compare(
+    fns: dict[str, Callable[[], Any]],
+    *,
+    device: torch.device | str = "cpu",
+    repeats: int = 7,
+    warmup: int = 2,
+) -> dict[str, dict[str, float]]:
+    """Time several contenders in interleaved rounds (A B C, B C A, ...).
+
+    On a shared or throttled machine the speed drifts over seconds; timing
+    the contenders round by round, each round in a rotated order, lets every
+    one of them see the same drift, so their ratios stay honest.
+    """
+    names = list(fns)
+    for name in names:
+        for _ in range(warmup):
+            fns[name]()
+    sync(device)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            t0 = time.perf_counter()
+            fns[name]()
+            sync(device)
+            times[name].append(time.perf_counter() - t0)
+    out = {}
+    for name in names:
+        ts = times[name]
+        q = statistics.quantiles(ts, n=4) if len(ts) > 1 else [ts[0]] * 3
+        out[name] = {
+            "median_s": statistics.median(ts),
+            "min_s": min(ts),
+            "iqr_s": q[2] - q[0],
+        }
+        progress(f"  {name:<48s} median {out[name]['median_s'] * 1e3:10.3f} ms")
+    return out
+
+
 def progress(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 

@@ -125,12 +125,27 @@ def test_iterate_overflowing_while_f_stays_finite_is_caught(dtype) -> None:
     def f(x: torch.Tensor) -> torch.Tensor:
         return -c * torch.atan(x).sum()
 
-    res = gradient_descent(f, torch.zeros(3, dtype=dtype), lr=10 * (big / c), max_iter=5)
+    res = gradient_descent(
+        f, torch.zeros(3, dtype=dtype), lr=10 * (big / c), max_iter=5
+    )
     assert res.status is Status.DIVERGED and res.nit == 0
     assert bool(torch.isfinite(res.x).all()) and math.isfinite(res.fun)
     # a step that stays far from overflow is taken without any alarm
     ok = gradient_descent(f, torch.zeros(3, dtype=dtype), lr=1 / c, max_iter=5)
     assert ok.status is Status.MAXITER and ok.nit == 5
+
+
+@pytest.mark.parametrize("n", [3, 10_000])
+def test_huge_but_finite_gradient_is_not_mistaken_for_divergence(n) -> None:
+    # ‖∇f‖ = 1e200 sqrt(n) is finite although every square 1e400 overflows
+    res = gradient_descent(
+        lambda x: 1e200 * x.sum(),
+        torch.zeros(n, dtype=torch.float64),
+        lr=1e-210,
+        max_iter=3,
+    )
+    assert res.status is Status.MAXITER and res.nit == 3
+    assert res.grad_norm == pytest.approx(1e200 * math.sqrt(n))
 
 
 def test_unbounded_below_diverges_or_stops_without_nan() -> None:

@@ -41,7 +41,10 @@ def step_size(schedule: Schedule, lr: float) -> Callable[[int], float]:
             return float(alpha)
 
         return checked
-    rule = SCHEDULES[check_choice(schedule, "schedule", tuple(SCHEDULES))]
+    name = check_choice(schedule, "schedule", tuple(SCHEDULES))
+    if name == "constant":  # called once per iteration: keep it cheap
+        return lambda k: lr
+    rule = SCHEDULES[name]
     return lambda k: lr * rule(k)
 
 
