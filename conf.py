@@ -102,6 +102,9 @@ nb_execution_timeout = 180  # seconds per cell
 nb_execution_raise_on_error = True  # a failing cell fails the build...
 nb_execution_show_tb = True  # ...and the log shows its traceback
 nb_merge_streams = True
+# Markdown that a cell displays (the tables of the Performance page) is parsed
+# as MyST, with tables and $math$, not as bare CommonMark.
+nb_render_markdown_format = "myst"
 nb_execution_excludepatterns = ["auto_examples/*"]
 nb_kernel_rgx_aliases = {".*": "python3"}
 
@@ -161,6 +164,10 @@ napoleon_type_aliases = {
     "OptimizeResult": "numopt.OptimizeResult",
     "Status": "numopt.Status",
 }
+# napoleon merges its aliases into autodoc's dict in place while it reads the
+# docstrings; starting from the merged dict keeps the configuration the same
+# from one build to the next, so that an unchanged site is not read again.
+autodoc_type_aliases = dict(napoleon_type_aliases)
 
 # -- Intersphinx (offline: curated inventories written at configuration time) ----
 intersphinx_mapping = write_inventories(BUILD / ".intersphinx")

@@ -23,7 +23,7 @@ import time
 import numpy as np
 import scipy.optimize
 import torch
-from harness import measure, progress, sync
+from harness import compare, measure, progress, sync
 
 import numopt
 from numopt.problems import himmelblau, wavy_abs
@@ -91,7 +91,7 @@ def scipy_loop(f, grad, x0: torch.Tensor) -> None:
         )
 
 
-def run(device: str = "cpu", quick: bool = False) -> dict:
+def run(device: str = "cpu", quick: bool = False, compile: bool = True) -> dict:
     rows = []
     sizes = (10**2, 10**4) if quick else (10**2, 10**4, 10**6)
     for name, (f, grad, _, _) in PROBLEMS.items():
@@ -99,30 +99,23 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
             x0 = starts_for(name, b, device)
             assert torch.allclose(batched(f, x0), floor(grad, x0), atol=1e-8)
             progress(f"multistart {name} B={b} ({ITERS} iterations, {device})")
-            reps = 3 if (quick or b >= 10**6) else 5
-            t_batch = measure(
-                lambda: batched(f, x0),
-                device=device,
-                repeats=reps,
-                label="numopt.multistart",
-            )["median_s"]
-            t0 = time.perf_counter()
-            compiled = batched(f, x0, compile=True)  # compiles, then runs
-            sync(device)
-            t_first = time.perf_counter() - t0
-            assert torch.allclose(compiled, floor(grad, x0), atol=1e-8)
-            t_comp = measure(
-                lambda: batched(f, x0, compile=True),
-                device=device,
-                repeats=reps,
-                label="numopt.multistart(compile=True)",
-            )["median_s"]
-            t_floor = measure(
-                lambda: floor(grad, x0),
-                device=device,
-                repeats=reps,
-                label="hand-written batched floor",
-            )["median_s"]
+            reps = 3 if (quick or b >= 10**6) else 7
+            contenders = {
+                "numopt.multistart": lambda: batched(f, x0),
+                "hand-written batched floor": lambda: floor(grad, x0),
+            }
+            if compile:
+                t0 = time.perf_counter()
+                compiled = batched(f, x0, compile=True)  # compiles, then runs
+                sync(device)
+                t_first = time.perf_counter() - t0
+                assert torch.allclose(compiled, floor(grad, x0), atol=1e-8)
+                contenders["numopt.multistart(compile=True)"] = lambda: batched(
+                    f, x0, compile=True
+                )
+            stats = compare(contenders, device=device, repeats=reps, warmup=1)
+            t_batch = stats["numopt.multistart"]["median_s"]
+            t_floor = stats["hand-written batched floor"]["median_s"]
             row = {
                 "problem": name,
                 "starts": b,
@@ -130,10 +123,12 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
                 "multistart_s": t_batch,
                 "floor_s": t_floor,
                 "multistart_over_floor": t_batch / t_floor,
-                "compiled_s": t_comp,
-                "compiled_over_floor": t_comp / t_floor,
-                "compile_once_s": max(t_first - t_comp, 0.0),
             }
+            if compile:
+                t_comp = stats["numopt.multistart(compile=True)"]["median_s"]
+                row["compiled_s"] = t_comp
+                row["compiled_over_floor"] = t_comp / t_floor
+                row["compile_once_s"] = max(t_first - t_comp, 0.0)
             if device == "cpu" and b <= 10**4:
                 sub = x0[:20]
                 t_loop = measure(

@@ -130,9 +130,19 @@ def peak_rss_mib(code: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def save(name: str, payload: dict[str, Any]) -> Path:
-    """Write ``results/<name>.json`` and return its path."""
+def save(name: str, payload: dict[str, Any], *, merge: bool = False) -> Path:
+    """Write ``results/<name>.json`` and return its path.
+
+    With ``merge``, groups that this run did not measure are kept from the
+    file already there, each with the date it was measured (``measured``).
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
+    if merge and path.exists():
+        old = json.loads(path.read_text())
+        for group, value in old.items():
+            if isinstance(value, dict) and group != "machine":
+                value.setdefault("measured", old["machine"]["date"])
+                payload.setdefault(group, value)
     path.write_text(json.dumps(payload, indent=2) + "\n")
     return path
