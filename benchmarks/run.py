@@ -46,8 +46,8 @@ def _table(results: dict) -> str:
                 else "MISSED"
             )
             out.append(
-                f"{r['n']:>9} {r['numopt_over_floor']:>13.2f} "
-                f"{r['numopt_over_sgd']:>11.2f}   {ok}"
+                f"{r['n']:>9} {r['numopt_over_floor']:>13.3f} "
+                f"{r['numopt_over_sgd']:>11.3f}   {ok}"
             )
         mem = results["overhead"].get("peak_rss_mib")
         if mem:

@@ -192,12 +192,12 @@ def multistart(
         Compile the iterations with :func:`torch.compile`, ``check_every`` of
         them at a time, into a few fused kernels that read and write every
         start once per ``check_every`` iterations instead of once per tensor
-        operation (some thirty per iteration). On a CPU this makes a run
-        several times faster than the eager one from about ``10**4`` starts
-        on, faster than the same update written by hand; but compiling takes
-        seconds (ten or more for the default ``check_every``), once per
-        objective, shape, dtype and device, so it pays off for long or
-        repeated runs. It needs a C++ compiler on the CPU and Triton on a GPU.
+        operation (some thirty per iteration). From about ``10**4`` starts
+        on this makes a run several times faster than the eager one, on a
+        CPU and more so on a GPU (the site's Performance page has the
+        numbers); but compiling takes seconds (ten or more for the default
+        ``check_every``), once per objective, shape, dtype and device, so it
+        pays off for long or repeated runs. It needs a C++ compiler on the CPU and Triton on a GPU.
         The gradient then comes from :func:`torch.func.grad`, so ``f`` must be
         free of Python branches on tensor values; the iterates agree with the
         eager ones to rounding (fused kernels may contract ``a*b + c``).
