@@ -3,7 +3,8 @@
 Works on a copy of the tracked files in a temporary folder, so the caches of
 the working tree are neither used nor disturbed. Measures:
 
-- ``bare``: every chapter's code cells and every gallery script run directly;
+- ``bare``: every chapter's code cells and every gallery script run directly,
+  each figure drawn to a PNG as on the site;
 - ``clean build``: ``sphinx-build -W -n`` with empty caches;
 - ``no-change rebuild``: the same command again, as ``nox -s docs`` runs it
   (HTML output and doctrees removed, execution caches kept);
@@ -28,8 +29,10 @@ from harness import progress
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The same code with the same outputs: every figure is drawn to a PNG, as the
+# notebook's inline backend and sphinx-gallery's scraper draw it on the site.
 BARE = r"""
-import os, runpy, sys, time
+import io, os, runpy, sys, time
 from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
@@ -37,17 +40,23 @@ import matplotlib.pyplot as plt
 root = Path(sys.argv[1])
 sys.path.insert(0, str(root / "tools"))
 from notebook_cells import code_cells
+
+def draw_and_close():
+    for num in plt.get_fignums():
+        plt.figure(num).savefig(io.BytesIO(), format="png")
+    plt.close("all")
+
 t0 = time.perf_counter()
 for md in sorted((root / "chapters").glob("*.md")):
     ns = {"__name__": "chapter"}
     os.chdir(md.parent)
     for code in code_cells(md):
         exec(compile(code, str(md), "exec"), ns)
-        plt.close("all")
+        draw_and_close()
 for script in sorted((root / "gallery").rglob("plot_*.py")):
     os.chdir(script.parent)
     runpy.run_path(str(script), run_name="__main__")
-    plt.close("all")
+    draw_and_close()
 print(time.perf_counter() - t0)
 """
 

@@ -11,11 +11,11 @@ import torch
 from .._objective import Objective
 from ..result import OptimizeResult, Status
 from ._driver import Callback, Stop, run
+from .linesearch import backtracking
 
 __all__ = ["newton"]
 
 _C1 = 1e-4  # Armijo's sufficient-decrease constant
-_MAX_HALVINGS = 60  # the smallest trial step is 2**-60
 _BETA = 1e-3  # first shift tried by the modified Newton fallback (N&W Alg. 3.3)
 _MAX_SHIFTS = 100  # doublings of the shift before falling back to -g
 
@@ -68,31 +68,6 @@ def _direction(
             if float(g @ d) < 0:
                 return d, "newton" if tau == 0 else "modified"
     return -g, "gradient"
-
-
-def _backtracking(
-    objective: Objective,
-    x: torch.Tensor,
-    fx: torch.Tensor,
-    g: torch.Tensor,
-    d: torch.Tensor,
-) -> float | None:
-    """Armijo backtracking: the first ``t = 1, 1/2, 1/4, ...`` with
-    ``f(x + t d) <= f(x) + c1 t g.d``, or ``None`` if there is none: ``d`` is
-    not a descent direction, or ``t d`` became too small to change ``x``."""
-    slope = float((g * d).sum())
-    if not slope < 0:
-        return None
-    f0 = float(fx)
-    t = 1.0
-    for _ in range(_MAX_HALVINGS + 1):
-        trial = x + t * d
-        if torch.equal(trial, x):
-            return None
-        if float(objective.value(trial)) <= f0 + _C1 * t * slope:  # NaN: halve
-            return t
-        t *= 0.5
-    return None
 
 
 def newton(
@@ -236,7 +211,10 @@ def newton(
         d = d.reshape(x.shape)
         extra["directions"].append(kind)
         extra["fallbacks"] += kind != "newton"
-        t = _backtracking(objective, x, fx, g, d) if line_search else 1.0
+        t: float | None = 1.0
+        if line_search:  # rounding can leave a fallback direction uphill
+            descent = float((g * d).sum()) < 0
+            t = backtracking(objective, x, fx, g, d, c1=_C1) if descent else None
         if t is None:
             raise Stop(Status.LINESEARCH_FAILED)
         extra["step_lengths"].append(t)
