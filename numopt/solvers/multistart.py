@@ -197,10 +197,11 @@ def multistart(
         CPU and more so on a GPU (the site's Performance page has the
         numbers); but compiling takes seconds (ten or more for the default
         ``check_every``), once per objective, shape, dtype and device, so it
-        pays off for long or repeated runs. It needs a C++ compiler on the CPU and Triton on a GPU.
-        The gradient then comes from :func:`torch.func.grad`, so ``f`` must be
-        free of Python branches on tensor values; the iterates agree with the
-        eager ones to rounding (fused kernels may contract ``a*b + c``).
+        pays off for long or repeated runs. It needs a C++ compiler on the
+        CPU and Triton on a GPU. The gradient then comes from
+        :func:`torch.func.grad`, so ``f`` must be free of Python branches on
+        tensor values; the iterates agree with the eager ones to rounding
+        (fused kernels may contract ``a*b + c``).
 
     Returns
     -------
@@ -244,7 +245,6 @@ def multistart(
     paths = [x] if record_path else None
     nfev = 1
     if compile:
-        evaluate.functional = True
         chunk = _compiled_chunk(f, x, method, check_every, record_path)
 
         def scalars(*values: float) -> torch.Tensor:
@@ -259,7 +259,7 @@ def multistart(
         if compile:  # the chunk is n iterations, padded to check_every
             steps = [alpha(k) for k in range(k0, k0 + n)]
             x, g, velocity, active, nits, xs = chunk(
-                evaluate,
+                evaluate.functional,  # f was checked by the eager call above
                 x,
                 g,
                 velocity,
@@ -280,7 +280,6 @@ def multistart(
                 if paths is not None:
                     paths.append(x)
         nfev += n
-    evaluate.functional = False
     # values and gradients at the final points, exact for the stopped starts
     fx, _, gnorm = evaluate(x)
     success = gnorm <= tol
@@ -303,8 +302,11 @@ def multistart(
     )
 
 
+Evaluate = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
 def _iteration(
-    evaluate: _BatchedObjective,
+    evaluate: Evaluate,
     x: torch.Tensor,
     g: torch.Tensor,
     velocity: torch.Tensor | None,
@@ -315,6 +317,8 @@ def _iteration(
     tol: torch.Tensor | float,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor, torch.Tensor]:
     """One update of every start; ``g`` is the gradient at ``x``.
+
+    ``evaluate`` maps points to values, gradients and gradient norms.
 
     Every start takes the step; only the active ones keep it, so the gradient
     and velocity of a stopped start may be garbage: they are never used.
@@ -336,7 +340,7 @@ def _iteration(
 
 
 def _chunk(
-    evaluate: _BatchedObjective,
+    evaluate: Evaluate,
     x: torch.Tensor,
     g: torch.Tensor,
     velocity: torch.Tensor | None,
@@ -405,16 +409,20 @@ class _BatchedObjective:
         self.f = f
         self.shape = (x.shape[0],)
         self.norm_dims = () if x.ndim == 1 else (1,)
-        self.functional = False  # gradients from torch.func (compilable)
 
     def _summed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         y = self.f(x)
         return y.sum(), y
 
+    def functional(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """As a call, with the gradient from :mod:`torch.func` (compilable).
+
+        Only for an ``f`` that a call has already checked.
+        """
+        g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
+        return y, g, self._norm(g)
+
     def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        if self.functional:  # f was checked by an eager call first
-            g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
-            return y, g, self._norm(g)
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
             y = self.f(xg)
