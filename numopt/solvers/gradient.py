@@ -41,10 +41,7 @@ def step_size(schedule: Schedule, lr: float) -> Callable[[int], float]:
             return float(alpha)
 
         return checked
-    name = check_choice(schedule, "schedule", tuple(SCHEDULES))
-    if name == "constant":  # called once per iteration: keep it cheap
-        return lambda k: lr
-    rule = SCHEDULES[name]
+    rule = SCHEDULES[check_choice(schedule, "schedule", tuple(SCHEDULES))]
     return lambda k: lr * rule(k)
 
 
