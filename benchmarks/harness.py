@@ -34,23 +34,8 @@ def measure(
     label: str = "",
 ) -> dict[str, float]:
     """Median, min and interquartile range of ``repeats`` timed calls of ``fn``."""
-    for _ in range(warmup):
-        fn()
-    sync(device)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        sync(device)
-        times.append(time.perf_counter() - t0)
-    q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
-    out = {
-        "median_s": statistics.median(times),
-        "min_s": min(times),
-        "iqr_s": q[2] - q[0],
-    }
-    progress(f"  {label:<48s} median {out['median_s'] * 1e3:10.3f} ms")
-    return out
+    stats = compare({label: fn}, device=device, repeats=repeats, warmup=warmup)
+    return stats[label]
 
 
 def compare(

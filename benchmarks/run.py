@@ -73,7 +73,7 @@ def _table(results: dict) -> str:
             out.append(
                 f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
                 f"{r['multistart_over_floor']:>9.2f} "
-                f"{compiled if compiled == float('inf') else round(compiled, 2):>9}"
+                f"{'-' if 'compiled_over_floor' not in r else f'{compiled:.2f}':>9}"
                 f"   {'ok' if ok else 'MISSED'}"
             )
         g = results["multistart"]["global_minimum_check"]
