@@ -73,9 +73,9 @@ def _copy_tree(dst: Path) -> None:
 
 
 def _build(tree: Path, *, clean: bool = True) -> tuple[float, str]:
-    if clean:
-        shutil.rmtree(tree / "_build" / "html", ignore_errors=True)
-        shutil.rmtree(tree / "_build" / "doctrees", ignore_errors=True)
+    if clean:  # what `nox -s docs` removes before it builds
+        for out in ("_build/html", "_build/doctrees", "api/generated"):
+            shutil.rmtree(tree / out, ignore_errors=True)
     env = os.environ | {"MPLBACKEND": "Agg", "NUMOPT_BUILD_DIR": str(tree / "_build")}
     t0 = time.perf_counter()
     out = subprocess.run(
