@@ -414,7 +414,9 @@ class _BatchedObjective:
         y = self.f(x)
         return y.sum(), y
 
-    def functional(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def functional(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """As a call, with the gradient from :mod:`torch.func` (compilable).
 
         Only for an ``f`` that a call has already checked.
@@ -422,7 +424,9 @@ class _BatchedObjective:
         g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
         return y, g, self._norm(g)
 
-    def __call__(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def __call__(
+        self, x: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
             y = self.f(xg)
