@@ -240,7 +240,17 @@ def animate_path(
     )
     legend_outside(ax)
 
+    layout_frozen = False
+
     def update(j: int) -> tuple[Any, ...]:
+        nonlocal layout_frozen
+        if j and not layout_frozen:
+            # Frames after the first keep the first one's layout: solving the
+            # (constrained) layout again for every frame would double the cost
+            # of rendering the animation and move nothing.
+            if fig.get_layout_engine() is not None:
+                fig.set_layout_engine("none")
+            layout_frozen = True
         k = frames[j]
         trail.set_data(xs[: k + 1], ys[: k + 1])
         point.set_data([xs[k]], [ys[k]])

@@ -273,6 +273,36 @@ def test_animate_path_2d_to_jshtml(runs) -> None:
     assert len(ax.lines[1].get_xdata()) == runs[0].nit + 1  # after the last frame
 
 
+def test_animate_path_solves_the_layout_once(runs, monkeypatch) -> None:
+    """Every frame is drawn with the first frame's layout, computed once."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    anim = animate_path(BOOTH.f, runs[0], bounds=BOOTH.bounds, max_frames=6)
+    fig = anim._fig
+    assert isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    solved, positions = [], []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(
+        ConstrainedLayoutEngine,
+        "execute",
+        lambda self, f: (solved.append(1), execute(self, f))[1],
+    )
+    grab = fig.savefig
+
+    def savefig(*args, **kwargs):
+        positions.append(fig.axes[0].get_position().bounds)
+        return grab(*args, **kwargs)
+
+    monkeypatch.setattr(fig, "savefig", savefig)
+    anim.to_jshtml()
+    assert len(positions) == 6
+    # The layout is solved for the first frame (a draw and its save), never again,
+    # and it leaves room for the legend outside the axes as it did before.
+    assert 1 <= len(solved) <= 2
+    assert all(p == positions[1] for p in positions[1:])
+    assert positions[1][0] + positions[1][2] < 0.8
+
+
 # -- sets ----------------------------------------------------------------------
 
 
