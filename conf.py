@@ -54,6 +54,9 @@ templates_path = ["_templates"]  # autosummary pages with "Examples using" galle
 
 extensions = [
     "myst_nb",
+    # Executes the chapters' notebooks while the gallery runs (_ext/nb_prefetch.py);
+    # it must sit between these two.
+    "nb_prefetch",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
@@ -63,7 +66,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "sphinx_copybutton",
     "sphinx_design",
-    "sphinx-mathjax-offline",  # serves MathJax 3 from _static: no CDN
+    "offline_mathjax",  # serves MathJax 3 from _static: no CDN (_ext/offline_mathjax.py)
     "numopt_docs",
     "mystnb_streams",  # fixes line breaks inserted into merged print output
 ]
@@ -187,6 +190,9 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "show_navbar_depth": 1,
+    # The sidebar shows the open section's pages, not every page of the site
+    # on every page: the 100 API pages made writing the site twice as slow.
+    "collapse_navbar": True,
 }
 html_context = {"default_mode": "auto"}
 html_show_sourcelink = False

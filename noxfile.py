@@ -88,6 +88,10 @@ def docs(session: nox.Session) -> None:
         "-W",
         "--keep-going",
         "-n",
+        # Pages are read and written by one process per CPU; the notebooks
+        # execute while the gallery runs (_ext/nb_prefetch.py).
+        "-j",
+        "auto",
         "-b",
         "html",
         "-d",

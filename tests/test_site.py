@@ -135,9 +135,7 @@ def _build_one_page(tree: Path, page: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow
-def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
-    tree = tmp_path / "site"
+def _tree_without_chapters(tree: Path) -> None:
     files = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -147,14 +145,61 @@ def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
             (tree / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / rel, tree / rel)
     (tree / "chapters").mkdir()
+
+
+def _page(title: str, *cells: str) -> str:
+    head = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n"
+    head += "  display_name: Python 3\n---\n\n"
+    body = "".join(f"\n```{{code-cell}} ipython3\n{c}\n```\n" for c in cells)
+    return f"{head}# {title}\n\nSome prose.\n{body}"
+
+
+@pytest.mark.slow
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    tree = tmp_path / "site"
+    _tree_without_chapters(tree)
     (tree / "chapters" / "broken.md").write_text(
-        "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n"
-        "---\n\n# Broken\n\n```{code-cell} ipython3\nprint('before')\n```\n\n"
-        "```{code-cell} ipython3\nraise RuntimeError('a deliberately failing cell')\n```\n"
+        _page(
+            "Broken",
+            "print('before')",
+            "raise RuntimeError('a deliberately failing cell')",
+        )
     )
     proc = _build_one_page(tree, "chapters/broken")
+    log = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "a deliberately failing cell" in proc.stdout + proc.stderr
+    # It fails in the background first, then myst-nb runs it and reports it.
+    assert "broken failed in the background (CellExecutionError)" in log
+    assert "a deliberately failing cell" in log
+
+
+@pytest.mark.slow
+def test_notebooks_execute_in_the_background_and_once(tmp_path: Path) -> None:
+    """nb_prefetch executes a page before the reading; myst-nb uses that run."""
+    tree = tmp_path / "site"
+    _tree_without_chapters(tree)
+    page = tree / "chapters" / "tiny.md"
+    page.write_text(_page("Tiny", "import os", "print('ran in', os.getcwd())"))
+    proc = _build_one_page(tree, "chapters/tiny")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert re.search(
+        r"chapters/tiny\.md: Executed notebook in .* \(in the background\)", log
+    )
+    assert "Using cached notebook" in log  # myst-nb found the background run
+    assert "Executing notebook" not in log  # and executed nothing itself
+    html = (tree / "_b" / "html" / "chapters" / "tiny.html").read_text()
+    assert (
+        f"ran in {tree / 'chapters'}" in html
+    )  # in the page's folder, as myst-nb runs it
+
+    # A prose edit executes nothing, in the background or not.
+    page.write_text(page.read_text().replace("Some prose.", "Other prose."))
+    proc = _build_one_page(tree, "chapters/tiny")
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert "in the background" not in log and "Executing notebook" not in log
+    assert "Using cached notebook" in log
 
 
 _TIMING = re.compile(r"\d\s*(ms|µs|us|s|seconds)\b|time", re.I)

@@ -1,0 +1,268 @@
+"""Execute the chapters' notebooks while the gallery runs, not after it.
+
+On its own, myst-nb executes a notebook when Sphinx reads that page: one
+notebook after the other, and only after sphinx-gallery has run every example
+at ``builder-inited``. On a clean build of this site that is three quarters of
+a minute of kernels started one at a time while the other core waits.
+
+This extension looks, at ``builder-inited`` and before the gallery starts, for
+every notebook page that myst-nb would execute in ``cache`` mode and whose
+code is not in the jupyter-cache yet, and starts executing them in the
+background, ``NUMOPT_DOCS_JOBS`` at a time (default: the number of CPUs). Each
+one runs in its own kernel, a separate process, so the gallery and the
+kernels share the cores. When the reading starts (``env-before-read-docs``)
+it waits for them and stores every successful run in the cache, exactly as
+myst-nb would have; myst-nb then finds it there and executes nothing.
+
+What does not change: the cache key (the notebook's code and kernel), the
+working directory (the notebook's folder), the timeout and the allow-errors
+setting, and which pages execute: a prose edit executes nothing, a code edit
+only that page; pages in ``force`` or ``off`` mode and pages excluded from
+execution are left to myst-nb. A notebook that fails is not stored: myst-nb
+executes it again while reading and fails the build with the traceback, as
+it always does.
+
+A page whose outputs depend on more than its code (the Performance page reads
+the benchmark results) sets ``nb_prefetch: {always_execute: true}`` in its
+front matter: it is then executed in the background on every build, and its
+record in the cache replaced, instead of being taken from the cache.
+
+List it right after ``myst_nb`` and before ``sphinx_gallery.gen_gallery`` in
+``extensions``: it must run after myst-nb has read its configuration and
+before the gallery starts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path, PurePosixPath
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+from sphinx.util.matching import get_matching_files
+
+logger = logging.getLogger(__name__)
+
+
+class _Run:
+    """One notebook page executing in the background."""
+
+    def __init__(
+        self,
+        docname: str,
+        path: Path,
+        notebook: Any,
+        read_fmt: Any,
+        config: Any,
+        always: bool,
+    ):
+        self.docname = docname
+        self.path = path
+        self.notebook = notebook
+        self.read_fmt = read_fmt
+        self.config = config  # myst-nb's, with the page's own overrides
+        self.always = always
+        self.future: Future | None = None
+
+
+def _jobs() -> int:
+    value = os.environ.get("NUMOPT_DOCS_JOBS", "")
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise ExtensionError(
+            f"NUMOPT_DOCS_JOBS must be a positive integer, got {value!r}"
+        )
+    return int(value)
+
+
+def _pending(app) -> list[_Run]:
+    """The notebook pages myst-nb would execute now (cache mode, not cached)."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.nb_to_tokens import nb_node_to_dict
+    from myst_nb.core.read import create_nb_reader
+
+    env = app.env
+    md_config = env.myst_config
+    nb_config: NbParserConfig = env.mystnb_config
+    if nb_config.execution_mode != "cache":
+        return []
+    cache = get_cache(nb_config.execution_cache_path)
+    srcdir = Path(app.srcdir)
+    runs = []
+    for rel in sorted(
+        get_matching_files(
+            srcdir,
+            include_patterns=app.config.include_patterns,
+            exclude_patterns=app.config.exclude_patterns,
+        )
+    ):
+        path = srcdir / rel
+        if path.suffix not in (".md", ".ipynb"):
+            continue
+        text = path.read_text(encoding="utf8")
+        reader = create_nb_reader(str(path), md_config, nb_config, text)
+        if reader is None:  # plain Markdown, no notebook
+            continue
+        notebook = reader.read(text)
+        if not any(cell.cell_type == "code" for cell in notebook.cells):
+            continue
+        # The same adjustments myst-nb makes before it executes (sphinx_.py).
+        kernel = notebook.metadata.get("kernelspec", {}).get("name")
+        if kernel is not None:
+            for rgx, alias in nb_config.kernel_rgx_aliases.items():
+                if re.fullmatch(rgx, kernel):
+                    notebook.metadata["kernelspec"]["name"] = alias
+                    break
+        config = nb_config
+        if nb_config.metadata_key in notebook.metadata:
+            overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
+            overrides.pop("output_folder", None)
+            config = nb_config.copy(**overrides)
+        if config.execution_mode != "cache":
+            continue
+        posix = PurePosixPath(path.as_posix())
+        if any(posix.match(p) for p in config.execution_excludepatterns):
+            continue
+        always = bool(notebook.metadata.get("nb_prefetch", {}).get("always_execute"))
+        if not always:
+            try:
+                cache.match_cache_notebook(notebook)
+                continue  # cached: myst-nb will use it
+            except KeyError:
+                pass
+        docname = str(PurePosixPath(rel).with_suffix(""))
+        runs.append(_Run(docname, path, notebook, reader.read_fmt, config, always))
+    # Longest first, so that the last one to finish does not start last: the
+    # time of the page's previous run where the cache remembers one, else
+    # (a first build) the length of its code.
+    seconds = {
+        record.uri: record.data.get("execution_seconds", 0.0)
+        for record in sorted(cache.list_cache_records(), key=lambda r: r.created)
+    }
+    code = {
+        run.docname: sum(
+            len(c.source) for c in run.notebook.cells if c.cell_type == "code"
+        )
+        for run in runs
+    }
+    runs.sort(key=lambda r: (-seconds.get(str(r.path), 0.0), -code[r.docname]))
+    return runs
+
+
+def _execute(run: _Run, config: Any) -> Any:
+    """Run the notebook as myst-nb's cache mode would (same cwd, timeout, ...)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    cwd = TemporaryDirectory() if config.execution_in_temp else None
+    try:
+        return single_nb_execution(
+            run.notebook,
+            cwd=cwd.name if cwd else str(run.path.parent),
+            timeout=config.execution_timeout,
+            allow_errors=config.execution_allow_errors,
+            meta_override=True,
+        )
+    finally:
+        if cwd:
+            cwd.cleanup()
+
+
+def start(app) -> None:
+    """builder-inited: start executing every notebook that is not cached."""
+    if not hasattr(app.env, "mystnb_config"):
+        raise ExtensionError(
+            "nb_prefetch must come after myst_nb in `extensions` "
+            "(it needs myst-nb's configuration)"
+        )
+    runs = _pending(app)
+    app.nb_prefetch = runs
+    if not runs:
+        return
+    jobs = min(_jobs(), len(runs))
+    logger.info(
+        f"[nb_prefetch] executing {len(runs)} notebook(s) in the background, "
+        f"{jobs} at a time: {', '.join(r.docname for r in runs)}"
+    )
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nb_prefetch")
+    app.nb_prefetch_pool = pool
+    for run in runs:
+        run.future = pool.submit(_execute, run, run.config)
+
+
+def collect(app, env, docnames) -> None:
+    """env-before-read-docs: wait for the runs and cache the successful ones."""
+    runs: list[_Run] = getattr(app, "nb_prefetch", [])
+    if not runs:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(env.mystnb_config.execution_cache_path)
+    t0 = time.perf_counter()
+    for run in runs:
+        assert run.future is not None
+        try:
+            result = run.future.result()
+            error = result.err
+        except Exception as exc:  # the kernel died, did not start, ...
+            error = exc
+        if error is not None:
+            if run.always:  # not the outdated record: myst-nb must run it again
+                with suppress(KeyError):
+                    record = cache.match_cache_notebook(run.notebook)
+                    cache.remove_cache(record.pk)
+            logger.info(
+                f"[nb_prefetch] {run.docname} failed in the background "
+                f"({type(error).__name__}); it runs again while read",
+                location=run.docname,
+            )
+            continue
+        if read_fmt := run.read_fmt:
+            record = cache.add_nb_to_project(str(run.path), read_data=read_fmt)
+        else:
+            record = cache.add_nb_to_project(str(run.path))
+        cache.cache_notebook_bundle(
+            CacheBundleIn(
+                run.notebook, record.uri, data={"execution_seconds": result.time}
+            ),
+            check_validity=False,
+            overwrite=True,
+        )
+        logger.info(
+            f"Executed notebook in {result.time:.2f} seconds (in the background)",
+            location=run.docname,
+        )
+    waited = time.perf_counter() - t0
+    logger.info(f"[nb_prefetch] waited {waited:.1f} s for the background runs")
+    app.nb_prefetch = []
+    app.nb_prefetch_pool.shutdown(wait=False)
+
+
+def stop(app, exception) -> None:
+    """build-finished: a failed build does not wait for runs not yet started."""
+    pool = getattr(app, "nb_prefetch_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def setup(app):
+    if "sphinx_gallery.gen_gallery" in app.extensions:
+        raise ExtensionError(
+            "list nb_prefetch before sphinx_gallery.gen_gallery in `extensions`, "
+            "so that the notebooks execute while the gallery runs"
+        )
+    app.setup_extension("myst_nb")
+    # Same priority as myst-nb's configuration and the gallery's generation:
+    # handlers of equal priority run in the order they were connected.
+    app.connect("builder-inited", start)
+    app.connect("env-before-read-docs", collect)
+    app.connect("build-finished", stop)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
