@@ -3,9 +3,12 @@
 Works on a copy of the tracked files in a temporary folder, so the caches of
 the working tree are neither used nor disturbed. Measures:
 
-- ``bare``: every chapter's code cells and every gallery script run directly,
-  each figure drawn to a PNG as on the site;
-- ``clean build``: ``sphinx-build -W -n`` with empty caches;
+- ``bare``: every notebook page's code cells (the chapters and the
+  Performance page) and every gallery script run directly, one after the
+  other in one process, each figure drawn to a PNG and each gallery
+  animation to its frames, as on the site;
+- ``clean build``: ``sphinx-build -W -n -j auto``, as ``nox -s docs`` runs
+  it, with empty caches;
 - ``no-change rebuild``: the same command again, as ``nox -s docs`` runs it
   (HTML output and doctrees removed, execution caches kept);
 - ``incremental no-change rebuild``: Sphinx's own incremental build (output
@@ -37,17 +40,22 @@ from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.animation import Animation
 root = Path(sys.argv[1])
 sys.path.insert(0, str(root / "tools"))
 from notebook_cells import code_cells
 
-def draw_and_close():
+def draw_and_close(ns=None):
+    # An animation a gallery script keeps in a variable is embedded frame by
+    # frame, as the gallery's scraper embeds it (HTML, every frame a PNG).
+    for anim in {id(v): v for v in (ns or {}).values() if isinstance(v, Animation)}.values():
+        anim.to_jshtml()
     for num in plt.get_fignums():
         plt.figure(num).savefig(io.BytesIO(), format="png")
     plt.close("all")
 
 t0 = time.perf_counter()
-for md in sorted((root / "chapters").glob("*.md")):
+for md in [*sorted((root / "chapters").glob("*.md")), root / "performance.md"]:
     ns = {"__name__": "chapter"}
     os.chdir(md.parent)
     for code in code_cells(md):
@@ -55,8 +63,7 @@ for md in sorted((root / "chapters").glob("*.md")):
         draw_and_close()
 for script in sorted((root / "gallery").rglob("plot_*.py")):
     os.chdir(script.parent)
-    runpy.run_path(str(script), run_name="__main__")
-    draw_and_close()
+    draw_and_close(runpy.run_path(str(script), run_name="__main__"))
 print(time.perf_counter() - t0)
 """
 
@@ -86,6 +93,8 @@ def _build(tree: Path, *, clean: bool = True) -> tuple[float, str]:
             "-W",
             "--keep-going",
             "-n",
+            "-j",
+            "auto",
             "-b",
             "html",
             "-d",
