@@ -22,10 +22,17 @@ execution are left to myst-nb. A notebook that fails is not stored: myst-nb
 executes it again while reading and fails the build with the traceback, as
 it always does.
 
-A page whose outputs depend on more than its code (the Performance page reads
-the benchmark results) sets ``nb_prefetch: {always_execute: true}`` in its
-front matter: it is then executed in the background on every build, and its
-record in the cache replaced, instead of being taken from the cache.
+A page whose outputs depend on files besides its code (the Performance page
+reads the benchmark results) names them in its front matter, as globs
+relative to the source folder::
+
+    nb_prefetch:
+      inputs: [benchmarks/results/*.json]
+
+Their digest is stored with the page's record in the cache; when one of them
+changes, the page runs again (and its record is replaced). They are also
+noted as the page's dependencies, so that an incremental build reads the page
+again when they change.
 
 List it right after ``myst_nb`` and before ``sphinx_gallery.gen_gallery`` in
 ``extensions``: it must run after myst-nb has read its configuration and
@@ -34,6 +41,7 @@ before the gallery starts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -60,14 +68,14 @@ class _Run:
         notebook: Any,
         read_fmt: Any,
         config: Any,
-        always: bool,
+        inputs: str | None,
     ):
         self.docname = docname
         self.path = path
         self.notebook = notebook
         self.read_fmt = read_fmt
         self.config = config  # myst-nb's, with the page's own overrides
-        self.always = always
+        self.inputs = inputs  # the digest of the page's input files, if any
         self.future: Future | None = None
 
 
@@ -82,15 +90,20 @@ def _jobs() -> int:
     return int(value)
 
 
+def create_reader(app, path: Path, text: str) -> Any:
+    """myst-nb's notebook reader for a page, or None for plain Markdown."""
+    from myst_nb.core.read import create_nb_reader
+
+    return create_nb_reader(str(path), app.env.myst_config, app.env.mystnb_config, text)
+
+
 def _pending(app) -> list[_Run]:
     """The notebook pages myst-nb would execute now (cache mode, not cached)."""
     from jupyter_cache import get_cache
     from myst_nb.core.config import NbParserConfig
     from myst_nb.core.nb_to_tokens import nb_node_to_dict
-    from myst_nb.core.read import create_nb_reader
 
     env = app.env
-    md_config = env.myst_config
     nb_config: NbParserConfig = env.mystnb_config
     if nb_config.execution_mode != "cache":
         return []
@@ -108,7 +121,7 @@ def _pending(app) -> list[_Run]:
         if path.suffix not in (".md", ".ipynb"):
             continue
         text = path.read_text(encoding="utf8")
-        reader = create_nb_reader(str(path), md_config, nb_config, text)
+        reader = create_reader(app, path, text)
         if reader is None:  # plain Markdown, no notebook
             continue
         notebook = reader.read(text)
@@ -131,15 +144,17 @@ def _pending(app) -> list[_Run]:
         posix = PurePosixPath(path.as_posix())
         if any(posix.match(p) for p in config.execution_excludepatterns):
             continue
-        always = bool(notebook.metadata.get("nb_prefetch", {}).get("always_execute"))
-        if not always:
-            try:
-                cache.match_cache_notebook(notebook)
-                continue  # cached: myst-nb will use it
-            except KeyError:
-                pass
         docname = str(PurePosixPath(rel).with_suffix(""))
-        runs.append(_Run(docname, path, notebook, reader.read_fmt, config, always))
+        if not _will_read(env, docname):
+            continue  # an incremental build that does not read this page
+        inputs = _inputs_digest(srcdir, _input_globs(notebook))
+        try:
+            record = cache.match_cache_notebook(notebook)
+        except KeyError:
+            record = None
+        if record is not None and record.data.get(INPUTS_KEY) == inputs:
+            continue  # cached, with the same inputs: myst-nb will use it
+        runs.append(_Run(docname, path, notebook, reader.read_fmt, config, inputs))
     # Longest first, so that the last one to finish does not start last: the
     # time of the page's previous run where the cache remembers one, else
     # (a first build) the length of its code.
@@ -155,6 +170,67 @@ def _pending(app) -> list[_Run]:
     }
     runs.sort(key=lambda r: (-seconds.get(str(r.path), 0.0), -code[r.docname]))
     return runs
+
+
+#: Where a page's record in the cache keeps the digest of its input files.
+INPUTS_KEY = "nb_prefetch_inputs"
+
+
+def _input_globs(notebook: Any) -> list[str]:
+    globs = notebook.metadata.get("nb_prefetch", {}).get("inputs", [])
+    if isinstance(globs, str) or not all(isinstance(g, str) for g in globs):
+        raise ExtensionError(
+            f"nb_prefetch.inputs must be a list of globs, got {globs!r}"
+        )
+    return list(globs)
+
+
+def _input_files(srcdir: Path, globs: list[str]) -> list[Path]:
+    return sorted({p for g in globs for p in srcdir.glob(g) if p.is_file()})
+
+
+def _inputs_digest(srcdir: Path, globs: list[str]) -> str | None:
+    """A digest of the files the page reads, or None for a page that names none."""
+    if not globs:
+        return None
+    digest = hashlib.sha256()
+    for path in _input_files(srcdir, globs):
+        digest.update(path.relative_to(srcdir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _will_read(env: Any, docname: str) -> bool:
+    """Whether this build reads ``docname`` (Sphinx's own test, or True)."""
+    from sphinx.environment import CONFIG_OK
+
+    if docname not in env.all_docs or env.config_status != CONFIG_OK:
+        return True
+    try:
+        from sphinx.environment import _has_doc_changed
+    except ImportError:  # another Sphinx version: assume it does
+        return True
+    return _has_doc_changed(
+        docname,
+        filename=env.doc2path(docname),
+        reread_always=env.reread_always,
+        doctreedir=env.doctreedir,
+        all_docs=env.all_docs,
+        dependencies=env.dependencies,
+    )
+
+
+def note_inputs(app, docname: str, source: list[str]) -> None:
+    """source-read: a page's input files are its dependencies, for Sphinx."""
+    if "nb_prefetch" not in source[0]:
+        return
+    path = Path(app.env.doc2path(docname))
+    reader = create_reader(app, path, source[0])
+    if reader is None:
+        return
+    srcdir = Path(app.srcdir)
+    for file in _input_files(srcdir, _input_globs(reader.read(source[0]))):
+        app.env.note_dependency(str(file))
 
 
 def _execute(run: _Run, config: Any) -> Any:
@@ -215,7 +291,7 @@ def collect(app, env, docnames) -> None:
         except Exception as exc:  # the kernel died, did not start, ...
             error = exc
         if error is not None:
-            if run.always:  # not the outdated record: myst-nb must run it again
+            if run.inputs:  # not the outdated record: myst-nb must run it again
                 with suppress(KeyError):
                     record = cache.match_cache_notebook(run.notebook)
                     cache.remove_cache(record.pk)
@@ -231,7 +307,9 @@ def collect(app, env, docnames) -> None:
             record = cache.add_nb_to_project(str(run.path))
         cache.cache_notebook_bundle(
             CacheBundleIn(
-                run.notebook, record.uri, data={"execution_seconds": result.time}
+                run.notebook,
+                record.uri,
+                data={"execution_seconds": result.time, INPUTS_KEY: run.inputs},
             ),
             check_validity=False,
             overwrite=True,
@@ -264,5 +342,6 @@ def setup(app):
     # handlers of equal priority run in the order they were connected.
     app.connect("builder-inited", start)
     app.connect("env-before-read-docs", collect)
+    app.connect("source-read", note_inputs)
     app.connect("build-finished", stop)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -147,9 +147,9 @@ def _tree_without_chapters(tree: Path) -> None:
     (tree / "chapters").mkdir()
 
 
-def _page(title: str, *cells: str) -> str:
+def _page(title: str, *cells: str, front: str = "") -> str:
     head = "---\nfile_format: mystnb\nkernelspec:\n  name: python3\n"
-    head += "  display_name: Python 3\n---\n\n"
+    head += f"  display_name: Python 3\n{front}---\n\n"
     body = "".join(f"\n```{{code-cell}} ipython3\n{c}\n```\n" for c in cells)
     return f"{head}# {title}\n\nSome prose.\n{body}"
 
@@ -175,31 +175,51 @@ def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_notebooks_execute_in_the_background_and_once(tmp_path: Path) -> None:
-    """nb_prefetch executes a page before the reading; myst-nb uses that run."""
+    """nb_prefetch executes a page before the reading; myst-nb uses that run.
+
+    The page reads a file it names as an input: it runs again when that file
+    changes, and not when only its prose does.
+    """
     tree = tmp_path / "site"
     _tree_without_chapters(tree)
+    data = tree / "chapters" / "data.txt"
+    data.write_text("first value")
     page = tree / "chapters" / "tiny.md"
-    page.write_text(_page("Tiny", "import os", "print('ran in', os.getcwd())"))
-    proc = _build_one_page(tree, "chapters/tiny")
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-3000:]
-    assert re.search(
-        r"chapters/tiny\.md: Executed notebook in .* \(in the background\)", log
+    page.write_text(
+        _page(
+            "Tiny",
+            "import os",
+            "print('ran in', os.getcwd())",
+            "print('read', open('data.txt').read())",
+            front="nb_prefetch:\n  inputs: [chapters/*.txt]\n",
+        )
     )
-    assert "Using cached notebook" in log  # myst-nb found the background run
-    assert "Executing notebook" not in log  # and executed nothing itself
-    html = (tree / "_b" / "html" / "chapters" / "tiny.html").read_text()
-    assert (
-        f"ran in {tree / 'chapters'}" in html
-    )  # in the page's folder, as myst-nb runs it
+    executed = re.compile(
+        r"chapters/tiny\.md: Executed notebook in .* \(in the background\)"
+    )
+
+    def build() -> tuple[str, str]:
+        proc = _build_one_page(tree, "chapters/tiny")
+        log = proc.stdout + proc.stderr
+        assert proc.returncode == 0, log[-3000:]
+        assert "Using cached notebook" in log  # myst-nb takes the run from the cache
+        assert "Executing notebook" not in log  # and executes nothing itself
+        return log, (tree / "_b" / "html" / "chapters" / "tiny.html").read_text()
+
+    log, html = build()
+    assert executed.search(log)
+    assert f"ran in {tree / 'chapters'}" in html  # in the page's folder, as myst-nb
+    assert "read first value" in html
 
     # A prose edit executes nothing, in the background or not.
     page.write_text(page.read_text().replace("Some prose.", "Other prose."))
-    proc = _build_one_page(tree, "chapters/tiny")
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-3000:]
-    assert "in the background" not in log and "Executing notebook" not in log
-    assert "Using cached notebook" in log
+    log, html = build()
+    assert not executed.search(log) and "read first value" in html
+
+    # A change of an input runs the page again, with the new contents.
+    data.write_text("second value")
+    log, html = build()
+    assert executed.search(log) and "read second value" in html
 
 
 _TIMING = re.compile(r"\d\s*(ms|µs|us|s|seconds)\b|time", re.I)
