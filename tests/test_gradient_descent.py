@@ -135,7 +135,7 @@ def test_iterate_overflowing_while_f_stays_finite_is_caught(dtype) -> None:
     assert ok.status is Status.MAXITER and ok.nit == 5
 
 
-@pytest.mark.parametrize("n", [3, 10_000])
+@pytest.mark.parametrize("n", [1, 3, 10_000])
 def test_huge_but_finite_gradient_is_not_mistaken_for_divergence(n) -> None:
     # ‖∇f‖ = 1e200 sqrt(n) is finite although every square 1e400 overflows
     res = gradient_descent(
@@ -146,6 +146,19 @@ def test_huge_but_finite_gradient_is_not_mistaken_for_divergence(n) -> None:
     )
     assert res.status is Status.MAXITER and res.nit == 3
     assert res.grad_norm == pytest.approx(1e200 * math.sqrt(n))
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+def test_grad_norm_of_a_one_element_x_is_the_absolute_derivative(shape) -> None:
+    # f(x) = -5 x: the derivative is -5 everywhere, ‖∇f‖ = 5 (a norm, not -5)
+    res = gradient_descent(
+        lambda x: -5.0 * x.sum(), torch.zeros(shape), lr=0.1, max_iter=2
+    )
+    assert res.status is Status.MAXITER and res.grad_norm == 5.0
+    # one step to x = 1 - 4 * 0.5 = -1, where sqrt and its derivative are NaN
+    nan = gradient_descent(lambda x: x.sqrt().sum(), torch.ones(shape), lr=4.0)
+    assert nan.status is Status.DIVERGED and nan.nit == 0
+    assert nan.grad_norm == 0.5 and torch.equal(nan.x, torch.ones(shape))
 
 
 def test_unbounded_below_diverges_or_stops_without_nan() -> None:

@@ -150,7 +150,10 @@ def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
     if g.is_cuda:
         fun, norm = torch.stack((fx.to(g.dtype), torch.linalg.vector_norm(g))).tolist()
         return fun, _unless_overflow(norm, g)
-    if g.numel() > 1 << 18:  # BLAS: one pass, no temporary; slower below
+    n = g.numel()
+    if n == 1:  # a 1-D problem: |g|, with no reduction to launch
+        return fx.item(), abs(g.item())
+    if n > 1 << 18:  # BLAS: one pass, no temporary; slower below
         flat = g.reshape(-1)
         return fx.item(), _unless_overflow(math.sqrt(torch.dot(flat, flat).item()), g)
     return fx.item(), _unless_overflow(math.sqrt((g * g).sum().item()), g)
