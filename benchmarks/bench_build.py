@@ -6,7 +6,8 @@ the working tree are neither used nor disturbed. Measures:
 - ``bare``: every notebook page's code cells (the chapters and the
   Performance page) and every gallery script run directly, one after the
   other in one process, each figure drawn to a PNG and each gallery
-  animation to its frames, as on the site;
+  animation to its frames, as on the site; and the same with each page in a
+  fresh interpreter of its own (the gallery in one), as the site runs them;
 - ``clean build``: ``sphinx-build -W -n -j auto``, as ``nox -s docs`` runs
   it, with empty caches;
 - ``no-change rebuild``: the same command again, as ``nox -s docs`` runs it
@@ -54,18 +55,43 @@ def draw_and_close(ns=None):
         plt.figure(num).savefig(io.BytesIO(), format="png")
     plt.close("all")
 
+# argv: the source folder, then the pages to run and "gallery" for the gallery
 t0 = time.perf_counter()
-for md in [*sorted((root / "chapters").glob("*.md")), root / "performance.md"]:
+for page in sys.argv[2:]:
+    if page == "gallery":
+        continue
+    md = root / page
     ns = {"__name__": "chapter"}
     os.chdir(md.parent)
     for code in code_cells(md):
         exec(compile(code, str(md), "exec"), ns)
         draw_and_close()
-for script in sorted((root / "gallery").rglob("plot_*.py")):
-    os.chdir(script.parent)
-    draw_and_close(runpy.run_path(str(script), run_name="__main__"))
+if "gallery" in sys.argv[2:]:
+    for script in sorted((root / "gallery").rglob("plot_*.py")):
+        os.chdir(script.parent)
+        draw_and_close(runpy.run_path(str(script), run_name="__main__"))
 print(time.perf_counter() - t0)
 """
+
+
+def _pages(tree: Path) -> list[str]:
+    """The notebook pages the site executes."""
+    pages = [*sorted((tree / "chapters").glob("*.md")), tree / "performance.md"]
+    return [p.relative_to(tree).as_posix() for p in pages]
+
+
+def _bare(tree: Path, *what: str) -> float:
+    """Run ``what`` (pages, "gallery") in one fresh interpreter; its wall time."""
+    env = os.environ | {"MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", BARE, str(tree), *what],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return time.perf_counter() - t0
 
 
 def _copy_tree(dst: Path) -> None:
@@ -124,19 +150,12 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         tree = Path(tmp)
         _copy_tree(tree)
         progress("build: bare execution of every chapter and gallery script")
-        env = os.environ | {"MPLBACKEND": "Agg", "PYTHONPATH": str(tree)}
-        bare = float(
-            subprocess.run(
-                [sys.executable, "-c", BARE, str(tree)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        progress(f"  bare execution: {bare:.1f} s; clean build ...")
+        bare = _bare(tree, *_pages(tree), "gallery")
+        progress(f"  bare execution, one process: {bare:.1f} s; one per page ...")
+        per_page = sum(_bare(tree, page) for page in _pages(tree))
+        per_page += _bare(tree, "gallery")
+        progress(f"  bare execution, one process per page: {per_page:.1f} s")
+        progress("  clean build ...")
         clean, _ = _build(tree)
         progress(f"  clean build: {clean:.1f} s; no-change rebuild ...")
         again, _ = _build(tree)
@@ -159,6 +178,11 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         "bare_execution_s": bare,
         "clean_build_s": clean,
         "clean_over_bare": clean / bare,
+        # Each notebook page in an interpreter of its own, as the site runs it
+        # (one kernel per page) and as a reader runs a downloaded page: this
+        # adds the start-up and imports the one-process run pays once.
+        "bare_one_process_per_page_s": per_page,
+        "clean_over_bare_per_page": clean / per_page,
         "rebuild_no_change_s": again,
         "incremental_no_change_s": incremental,
         "rebuild_after_prose_edit_s": prose,
