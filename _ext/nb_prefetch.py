@@ -8,11 +8,14 @@ a minute of kernels started one at a time while the other core waits.
 This extension looks, at ``builder-inited`` and before the gallery starts, for
 every notebook page that myst-nb would execute in ``cache`` mode and whose
 code is not in the jupyter-cache yet, and starts executing them in the
-background, ``NUMOPT_DOCS_JOBS`` at a time (default: the number of CPUs). Each
-one runs in its own kernel, a separate process, so the gallery and the
-kernels share the cores. When the reading starts (``env-before-read-docs``)
-it waits for them and stores every successful run in the cache, exactly as
-myst-nb would have; myst-nb then finds it there and executes nothing.
+background, ``NUMOPT_DOCS_JOBS`` at a time (default: the number of CPUs),
+the longest first. Each one runs in its own kernel, a separate process, so
+the gallery and the kernels share the cores. A successful run is stored in
+the cache as myst-nb would have stored it. Sphinx then reads the other pages
+while the last runs finish; before it reads a notebook page
+(``source-read``), it waits for that page's run, and myst-nb finds the run in
+the cache and executes nothing. A marker file per run says when it is over,
+so that this works in the worker processes of a parallel read (``-j``) too.
 
 What does not change: the cache key (the notebook's code and kernel), the
 working directory (the notebook's folder), the timeout and the allow-errors
@@ -44,8 +47,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
@@ -76,7 +81,7 @@ class _Run:
         self.read_fmt = read_fmt
         self.config = config  # myst-nb's, with the page's own overrides
         self.inputs = inputs  # the digest of the page's input files, if any
-        self.future: Future | None = None
+        self.marker = Path()  # written when the run is over, with its outcome
 
 
 def _jobs() -> int:
@@ -233,76 +238,33 @@ def note_inputs(app, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(file))
 
 
-def _execute(run: _Run, config: Any) -> Any:
-    """Run the notebook as myst-nb's cache mode would (same cwd, timeout, ...)."""
+def _execute(run: _Run, cache_path: str) -> None:
+    """Run the notebook as myst-nb's cache mode would (same cwd, timeout, ...),
+    store a successful run in the cache, then leave the outcome in the marker."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
+    config = run.config
     cwd = TemporaryDirectory() if config.execution_in_temp else None
     try:
-        return single_nb_execution(
+        result = single_nb_execution(
             run.notebook,
             cwd=cwd.name if cwd else str(run.path.parent),
             timeout=config.execution_timeout,
             allow_errors=config.execution_allow_errors,
             meta_override=True,
         )
+        error = result.err
+    except Exception as exc:  # the kernel died, did not start, ...
+        error = exc
     finally:
         if cwd:
             cwd.cleanup()
-
-
-def start(app) -> None:
-    """builder-inited: start executing every notebook that is not cached."""
-    if not hasattr(app.env, "mystnb_config"):
-        raise ExtensionError(
-            "nb_prefetch must come after myst_nb in `extensions` "
-            "(it needs myst-nb's configuration)"
-        )
-    runs = _pending(app)
-    app.nb_prefetch = runs
-    if not runs:
-        return
-    jobs = min(_jobs(), len(runs))
-    logger.info(
-        f"[nb_prefetch] executing {len(runs)} notebook(s) in the background, "
-        f"{jobs} at a time: {', '.join(r.docname for r in runs)}"
-    )
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nb_prefetch")
-    app.nb_prefetch_pool = pool
-    for run in runs:
-        run.future = pool.submit(_execute, run, run.config)
-
-
-def collect(app, env, docnames) -> None:
-    """env-before-read-docs: wait for the runs and cache the successful ones."""
-    runs: list[_Run] = getattr(app, "nb_prefetch", [])
-    if not runs:
-        return
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
-    cache = get_cache(env.mystnb_config.execution_cache_path)
-    t0 = time.perf_counter()
-    for run in runs:
-        assert run.future is not None
-        try:
-            result = run.future.result()
-            error = result.err
-        except Exception as exc:  # the kernel died, did not start, ...
-            error = exc
-        if error is not None:
-            if run.inputs:  # not the outdated record: myst-nb must run it again
-                with suppress(KeyError):
-                    record = cache.match_cache_notebook(run.notebook)
-                    cache.remove_cache(record.pk)
-            logger.info(
-                f"[nb_prefetch] {run.docname} failed in the background "
-                f"({type(error).__name__}); it runs again while read",
-                location=run.docname,
-            )
-            continue
-        if read_fmt := run.read_fmt:
-            record = cache.add_nb_to_project(str(run.path), read_data=read_fmt)
+    cache = get_cache(cache_path)  # this thread's own connection
+    if error is None:
+        if run.read_fmt:
+            record = cache.add_nb_to_project(str(run.path), read_data=run.read_fmt)
         else:
             record = cache.add_nb_to_project(str(run.path))
         cache.cache_notebook_bundle(
@@ -314,21 +276,74 @@ def collect(app, env, docnames) -> None:
             check_validity=False,
             overwrite=True,
         )
-        logger.info(
-            f"Executed notebook in {result.time:.2f} seconds (in the background)",
-            location=run.docname,
+        message = f"Executed notebook in {result.time:.2f} seconds (in the background)"
+    else:
+        if run.inputs:  # not the outdated record: myst-nb must run it again
+            with suppress(KeyError):
+                cache.remove_cache(cache.match_cache_notebook(run.notebook).pk)
+        message = (
+            f"[nb_prefetch] {run.docname} failed in the background "
+            f"({type(error).__name__}); it runs again while read"
         )
+    run.marker.write_text(message, encoding="utf8")
+
+
+def start(app) -> None:
+    """builder-inited: start executing every notebook that is not cached."""
+    if not hasattr(app.env, "mystnb_config"):
+        raise ExtensionError(
+            "nb_prefetch must come after myst_nb in `extensions` "
+            "(it needs myst-nb's configuration)"
+        )
+    runs = _pending(app)
+    app.nb_prefetch = {run.docname: run for run in runs}
+    if not runs:
+        return
+    cache_path = app.env.mystnb_config.execution_cache_path
+    markers = Path(cache_path) / "nb_prefetch" / uuid.uuid4().hex
+    markers.mkdir(parents=True)
+    app.nb_prefetch_markers = markers
+    for run in runs:
+        run.marker = markers / (run.docname.replace("/", "--") + ".done")
+    jobs = min(_jobs(), len(runs))
+    logger.info(
+        f"[nb_prefetch] executing {len(runs)} notebook(s) in the background, "
+        f"{jobs} at a time: {', '.join(r.docname for r in runs)}"
+    )
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nb_prefetch")
+    app.nb_prefetch_pool = pool
+    for run in runs:
+        pool.submit(_execute, run, cache_path)
+
+
+def wait(app, docname: str, source: list[str]) -> None:
+    """source-read: before myst-nb reads a page, wait for its background run.
+
+    Sphinx may read pages in worker processes (``-j``), where the threads of
+    the main process do not exist: the run's marker file says when it is done.
+    """
+    run = getattr(app, "nb_prefetch", {}).get(docname)
+    if run is None:
+        return
+    t0 = time.perf_counter()
+    while not run.marker.exists():
+        time.sleep(0.05)
     waited = time.perf_counter() - t0
-    logger.info(f"[nb_prefetch] waited {waited:.1f} s for the background runs")
-    app.nb_prefetch = []
-    app.nb_prefetch_pool.shutdown(wait=False)
+    message = run.marker.read_text(encoding="utf8")
+    if waited > 0.1:
+        message += f" [waited {waited:.1f} s for it]"
+    logger.info(message, location=docname)
 
 
 def stop(app, exception) -> None:
-    """build-finished: a failed build does not wait for runs not yet started."""
+    """build-finished: drop the markers; a failed build does not wait for
+    runs not yet started."""
     pool = getattr(app, "nb_prefetch_pool", None)
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
+    markers = getattr(app, "nb_prefetch_markers", None)
+    if markers is not None:
+        shutil.rmtree(markers, ignore_errors=True)
 
 
 def setup(app):
@@ -341,7 +356,7 @@ def setup(app):
     # Same priority as myst-nb's configuration and the gallery's generation:
     # handlers of equal priority run in the order they were connected.
     app.connect("builder-inited", start)
-    app.connect("env-before-read-docs", collect)
+    app.connect("source-read", wait)
     app.connect("source-read", note_inputs)
     app.connect("build-finished", stop)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
