@@ -300,7 +300,7 @@ def start(app) -> None:
     if not runs:
         return
     cache_path = app.env.mystnb_config.execution_cache_path
-    markers = Path(cache_path) / "nb_prefetch" / uuid.uuid4().hex
+    markers = Path(app.doctreedir) / "nb_prefetch" / uuid.uuid4().hex
     markers.mkdir(parents=True)
     app.nb_prefetch_markers = markers
     for run in runs:
