@@ -2,8 +2,8 @@
 
 On its own, myst-nb executes a notebook when Sphinx reads that page: one
 notebook after the other, and only after sphinx-gallery has run every example
-at ``builder-inited``. On a clean build of this site that is three quarters of
-a minute of kernels started one at a time while the other core waits.
+at ``builder-inited``. On a clean build of this site that was most of the
+build: kernels started one at a time while the other cores waited.
 
 This extension looks, at ``builder-inited`` and before the gallery starts, for
 every notebook page that myst-nb would execute in ``cache`` mode and whose
@@ -240,7 +240,32 @@ def note_inputs(app, docname: str, source: list[str]) -> None:
 
 def _execute(run: _Run, cache_path: str) -> None:
     """Run the notebook as myst-nb's cache mode would (same cwd, timeout, ...),
-    store a successful run in the cache, then leave the outcome in the marker."""
+    store a successful run in the cache, then leave the outcome in the marker.
+
+    The marker is always written, so that a page never waits for nothing.
+    """
+    try:
+        message = _execute_and_cache(run, cache_path)
+    except Exception as exc:  # the cache could not be written, ...
+        message = (
+            f"[nb_prefetch] {run.docname}: the background run was lost "
+            f"({type(exc).__name__}: {exc}); it runs again while read"
+        )
+        if run.inputs:  # an outdated record must not stand in for it
+            _forget(run, cache_path)
+    run.marker.write_text(message, encoding="utf8")
+
+
+def _forget(run: _Run, cache_path: str) -> None:
+    """Remove the cache's record of the page's code, if it has one."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(cache_path)
+    with suppress(KeyError):
+        cache.remove_cache(cache.match_cache_notebook(run.notebook).pk)
+
+
+def _execute_and_cache(run: _Run, cache_path: str) -> str:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
@@ -279,13 +304,12 @@ def _execute(run: _Run, cache_path: str) -> None:
         message = f"Executed notebook in {result.time:.2f} seconds (in the background)"
     else:
         if run.inputs:  # not the outdated record: myst-nb must run it again
-            with suppress(KeyError):
-                cache.remove_cache(cache.match_cache_notebook(run.notebook).pk)
+            _forget(run, cache_path)
         message = (
             f"[nb_prefetch] {run.docname} failed in the background "
             f"({type(error).__name__}); it runs again while read"
         )
-    run.marker.write_text(message, encoding="utf8")
+    return message
 
 
 def start(app) -> None:
