@@ -1,0 +1,59 @@
+"""The pure parts of _ext/nb_prefetch.py (the build tests in test_site.py run it)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "_ext"))
+import nb_prefetch
+from sphinx.errors import ExtensionError
+
+
+def test_jobs_default_to_the_cpus_and_reject_bad_values(monkeypatch) -> None:
+    monkeypatch.delenv("NUMOPT_DOCS_JOBS", raising=False)
+    assert nb_prefetch._jobs() >= 1
+    monkeypatch.setenv("NUMOPT_DOCS_JOBS", "3")
+    assert nb_prefetch._jobs() == 3
+    for bad in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv("NUMOPT_DOCS_JOBS", bad)
+        with pytest.raises(ExtensionError, match="NUMOPT_DOCS_JOBS must be a positive"):
+            nb_prefetch._jobs()
+
+
+def _notebook(**front) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update(front)
+    return nb
+
+
+def test_input_globs_come_from_the_front_matter() -> None:
+    assert nb_prefetch._input_globs(_notebook()) == []
+    nb = _notebook(nb_prefetch={"inputs": ["data/*.json", "x.txt"]})
+    assert nb_prefetch._input_globs(nb) == ["data/*.json", "x.txt"]
+    for bad in ("data/*.json", [1]):
+        with pytest.raises(ExtensionError, match=r"nb_prefetch\.inputs must be a list"):
+            nb_prefetch._input_globs(_notebook(nb_prefetch={"inputs": bad}))
+
+
+def test_inputs_digest_follows_the_files(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    a, b = tmp_path / "data" / "a.json", tmp_path / "data" / "b.json"
+    a.write_text("1")
+    b.write_text("2")
+    assert nb_prefetch._inputs_digest(tmp_path, []) is None  # a page with no inputs
+    first = nb_prefetch._inputs_digest(tmp_path, ["data/*.json"])
+    assert first == nb_prefetch._inputs_digest(tmp_path, ["data/b.json", "data/a.json"])
+    b.write_text("3")  # new contents
+    second = nb_prefetch._inputs_digest(tmp_path, ["data/*.json"])
+    assert second != first
+    b.rename(tmp_path / "data" / "c.json")  # same contents, another file
+    assert nb_prefetch._inputs_digest(tmp_path, ["data/*.json"]) != second
+    (tmp_path / "data" / "c.json").unlink()  # one file fewer
+    assert nb_prefetch._inputs_digest(tmp_path, ["data/*.json"]) == (
+        nb_prefetch._inputs_digest(tmp_path, ["data/a.json"])
+    )
