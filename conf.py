@@ -190,8 +190,9 @@ html_theme_options = {
     "use_fullscreen_button": False,
     "home_page_in_toc": True,
     "show_navbar_depth": 1,
-    # The sidebar shows the open section's pages, not every page of the site
-    # on every page: the 100 API pages made writing the site twice as slow.
+    # The sidebar shows the open section's pages, not every page of the site:
+    # resolving the whole navigation for each page (the API reference has a
+    # page per object) was the largest cost of writing the site.
     "collapse_navbar": True,
 }
 html_context = {"default_mode": "auto"}
