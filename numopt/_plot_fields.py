@@ -246,8 +246,8 @@ def animate_path(
         nonlocal layout_frozen
         if j and not layout_frozen:
             # Frames after the first keep the first one's layout: solving the
-            # (constrained) layout again for every frame was most of the cost
-            # of rendering the animation, and moved nothing.
+            # (constrained) layout again for every frame was half the cost of
+            # drawing each one, and moved nothing.
             if fig.get_layout_engine() is not None:
                 fig.set_layout_engine("none")
             layout_frozen = True
