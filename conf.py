@@ -41,6 +41,9 @@ if ONLY:
     include_patterns = ["index.md", ONLY.removesuffix(".md") + ".md", "api/**"]
 exclude_patterns = [
     "_build",
+    # Hidden folders (.venv, .nox, .git, tool caches) hold no pages; without
+    # this, finding the pages walks every file of the virtual environments.
+    ".*",
     "**.ipynb_checkpoints",
     # sphinx-gallery writes one unexecuted notebook per example for download;
     # myst-nb must not read those as documents (they would replace the
