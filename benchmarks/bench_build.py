@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The same code with the same outputs: every figure is drawn to a PNG, as the
 # notebook's inline backend and sphinx-gallery's scraper draw it on the site.
 BARE = r"""
-import io, os, runpy, sys, time
+import io, os, runpy, sys
 from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
@@ -56,7 +56,6 @@ def draw_and_close(ns=None):
     plt.close("all")
 
 # argv: the source folder, then the pages to run and "gallery" for the gallery
-t0 = time.perf_counter()
 for page in sys.argv[2:]:
     if page == "gallery":
         continue
@@ -70,7 +69,6 @@ if "gallery" in sys.argv[2:]:
     for script in sorted((root / "gallery").rglob("plot_*.py")):
         os.chdir(script.parent)
         draw_and_close(runpy.run_path(str(script), run_name="__main__"))
-print(time.perf_counter() - t0)
 """
 
 
