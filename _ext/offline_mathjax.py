@@ -16,8 +16,8 @@ from pathlib import Path
 from sphinx.util.fileutil import copy_asset
 
 # The package's import name has hyphens: it is only reachable through importlib.
-MATHJAX = Path(importlib.import_module("sphinx-mathjax-offline").__file__).parent
-MATHJAX = MATHJAX / "static" / "mathjax"
+PACKAGE = Path(importlib.import_module("sphinx-mathjax-offline").__file__).parent
+MATHJAX = PACKAGE / "static" / "mathjax"
 
 
 def _copy_mathjax(app, exception) -> None:
