@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 import scipy.optimize
+import targets
 import torch
 from harness import compare, measure, progress, sync
 
@@ -159,7 +160,9 @@ def run(device: str = "cpu", quick: bool = False, compile: bool = True) -> dict:
         "rows": rows,
         "global_minimum_check": found,
         "targets": {
-            "speedup_vs_loop at 1e4 (cpu)": ">= 1000",
-            "best of eager and compiled over floor at 1e4 and 1e6": "<= 1.5",
+            "speedup_vs_loop at 1e4 (cpu)": f">= {targets.SPEEDUP_VS_LOOP}",
+            "best of eager and compiled over floor at 1e4 and 1e6": (
+                f"<= {targets.MULTISTART_OVER_FLOOR}"
+            ),
         },
     }

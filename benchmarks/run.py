@@ -27,7 +27,9 @@ os.environ.setdefault(
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import targets
 from harness import machine, progress, save
+from targets import loop_speedup_met, multistart_floor_met, overhead_met
 
 GROUPS = ("overhead", "multistart", "scipy", "build")
 
@@ -37,14 +39,11 @@ def _table(results: dict) -> str:
     if "overhead" in results:
         out.append("Solver overhead per iteration (gradient_descent)")
         out.append(
-            f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: <=1.2, <1"
+            f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: "
+            f"<={targets.OVERHEAD_OVER_FLOOR}, <1"
         )
         for r in results["overhead"]["rows"]:
-            ok = (
-                "ok"
-                if r["numopt_over_floor"] <= 1.2 and r["numopt_over_sgd"] < 1
-                else "MISSED"
-            )
+            ok = "ok" if overhead_met(r) else "MISSED"
             out.append(
                 f"{r['n']:>9} {r['numopt_over_floor']:>13.3f} "
                 f"{r['numopt_over_sgd']:>11.3f}   {ok}"
@@ -59,21 +58,19 @@ def _table(results: dict) -> str:
         out.append("\nMultistart (per problem and number of starts)")
         out.append(
             f"{'problem':>11} {'starts':>8} {'vs loop':>9} {'vs scipy':>9} "
-            f"{'ms/floor':>9} {'compiled':>9}   targets: >=1000x at 1e4 (cpu), "
-            "<=1.5 (best of the two)"
+            f"{'ms/floor':>9} {'compiled':>9}   targets: "
+            f">={targets.SPEEDUP_VS_LOOP}x at 1e4 (cpu), "
+            f"<={targets.MULTISTART_OVER_FLOOR} (best of the two)"
         )
         for r in results["multistart"]["rows"]:
             loop = f"{r['speedup_vs_loop']:.0f}x" if "speedup_vs_loop" in r else "-"
             sp = f"{r['speedup_vs_scipy']:.0f}x" if "speedup_vs_scipy" in r else "-"
-            compiled = r.get("compiled_over_floor", float("inf"))
-            best = min(r["multistart_over_floor"], compiled)
-            ok = best <= 1.5 or r["starts"] < 10**4
-            if r["starts"] == 10**4 and "speedup_vs_loop" in r:
-                ok = ok and r["speedup_vs_loop"] >= 1000
+            compiled = r.get("compiled_over_floor")
+            ok = multistart_floor_met(r) and loop_speedup_met(r) is not False
             out.append(
                 f"{r['problem']:>11} {r['starts']:>8} {loop:>9} {sp:>9} "
                 f"{r['multistart_over_floor']:>9.2f} "
-                f"{'-' if 'compiled_over_floor' not in r else f'{compiled:.2f}':>9}"
+                f"{'-' if compiled is None else f'{compiled:.2f}':>9}"
                 f"   {'ok' if ok else 'MISSED'}"
             )
         g = results["multistart"]["global_minimum_check"]
@@ -96,7 +93,9 @@ def _table(results: dict) -> str:
         out.append("\nBuild time")
         out.append(
             f"bare execution {b['bare_execution_s']:.1f} s, clean build "
-            f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} (target <= 1.3)"
+            f"{b['clean_build_s']:.1f} s: ratio {b['clean_over_bare']:.2f} "
+            f"(target <= {targets.BUILD_OVER_BARE}: "
+            f"{'ok' if targets.build_met(b) else 'MISSED'})"
         )
         if "bare_one_process_per_page_s" in b:
             out.append(
