@@ -159,6 +159,29 @@ def test_compiled_iterations_match_the_eager_ones(method, kw, device) -> None:
     assert sum(key[0] == tuple(starts.shape) for key in chunks) <= 2
 
 
+@pytest.mark.parametrize("columns_up_to", [1, 16], ids=["rows", "columns"])
+def test_compiled_chunk_rows_and_columns_agree(columns_up_to, monkeypatch) -> None:
+    # a compiled chunk carries points of a few coordinates as separate columns
+    # and wider ones as rows: both are the eager iteration, divergence included
+    monkeypatch.setattr(multistart_module, "COLUMNS_UP_TO", columns_up_to)
+
+    def f(x):  # 3 coordinates; diverges from far away (quartic, big steps)
+        return (x**4).sum(-1) / 4 + (x[..., 0] - x[..., 1] * x[..., 2]) ** 2
+
+    starts = torch.tensor(
+        [[0.5, -0.3, 0.2], [1.0, 1.0, -1.0], [40.0, 1.0, 0.0], [0.1, 0.0, 0.0]],
+        dtype=f64,
+    )
+    kw = dict(method="momentum", lr=0.05, beta=0.5, max_iter=40, tol=1e-4)
+    eager = multistart(f, starts, record_path=True, check_every=8, **kw)
+    comp = multistart(f, starts, record_path=True, check_every=8, compile=True, **kw)
+    assert eager.diverged.tolist() == [False, False, True, False]
+    assert torch.equal(comp.diverged, eager.diverged)
+    assert torch.equal(comp.nits, eager.nits) and comp.nfev == eager.nfev
+    torch.testing.assert_close(comp.xs, eager.xs, rtol=0, atol=1e-12)
+    torch.testing.assert_close(comp.paths, eager.paths, rtol=0, atol=1e-12)
+
+
 def test_compiled_iterations_freeze_divergent_starts() -> None:
     def f(x):
         return x**4 / 4 + x**2 / 2
