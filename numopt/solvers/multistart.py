@@ -7,7 +7,7 @@ import types
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -303,12 +303,12 @@ def multistart(
 
 
 #: A batch of points: a ``(B,)`` or ``(B, n)`` tensor, or a tuple of ``(B,)`` columns.
-Points = torch.Tensor | tuple[torch.Tensor, ...]
+Points = TypeVar("Points", torch.Tensor, tuple[torch.Tensor, ...])
 Evaluate = Callable[[Points], tuple[torch.Tensor, Points, torch.Tensor]]
 
 
 def _iteration(
-    evaluate: Evaluate,
+    evaluate: Evaluate[Points],
     x: Points,
     g: Points,
     velocity: Points | None,
@@ -364,7 +364,7 @@ COLUMNS_UP_TO = 16
 
 
 def _chunk(
-    evaluate: Evaluate,
+    evaluate: Callable[..., Any],
     x: torch.Tensor,
     g: torch.Tensor,
     velocity: torch.Tensor | None,
@@ -393,10 +393,44 @@ def _chunk(
     markedly faster on a CPU (the Performance page measures Himmelblau); the
     compile takes longer as ``n`` grows.
     """
-    columns = x.ndim == 2 and 2 <= x.shape[1] <= COLUMNS_UP_TO
-    if columns:
-        x, g = x.unbind(1), g.unbind(1)
-        velocity = velocity.unbind(1) if velocity is not None else None
+    if not (x.ndim == 2 and 2 <= x.shape[1] <= COLUMNS_UP_TO):
+        return _iterations(
+            evaluate, x, g, velocity, active, nits, steps, n, beta, tol, length, record
+        )
+    v = velocity.unbind(1) if velocity is not None else None
+    cx, cg, cv, active, nits, cxs = _iterations(
+        evaluate, x.unbind(1), g.unbind(1), v, active, nits, steps, n, beta, tol,
+        length, record,
+    )  # fmt: skip
+
+    def stack(columns: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        return torch.stack(columns, dim=1)
+
+    return (
+        stack(cx),
+        stack(cg),
+        stack(cv) if cv is not None else None,
+        active,
+        nits,
+        torch.stack([stack(c) for c in cxs]) if cxs is not None else None,
+    )
+
+
+def _iterations(
+    evaluate: Evaluate[Points],
+    x: Points,
+    g: Points,
+    velocity: Points | None,
+    active: torch.Tensor,
+    nits: torch.Tensor,
+    steps: torch.Tensor,
+    n: torch.Tensor,
+    beta: torch.Tensor,
+    tol: torch.Tensor,
+    length: int,
+    record: bool,
+) -> tuple[Points, Points, Points | None, torch.Tensor, torch.Tensor, Any]:
+    """The loop of :func:`_chunk`, over tensors or columns; records ``x`` on request."""
     xs = []
     for j in range(length):
         on = n > j
@@ -405,11 +439,17 @@ def _chunk(
         )
         active = torch.where(on, still, active)
         if record:
-            xs.append(torch.stack(x, dim=1) if columns else x)
-    if columns:
-        x, g = torch.stack(x, dim=1), torch.stack(g, dim=1)
-        velocity = torch.stack(velocity, dim=1) if velocity is not None else None
-    return x, g, velocity, active, nits, torch.stack(xs) if record else None
+            xs.append(x)
+    if not record:
+        return x, g, velocity, active, nits, None
+    return (
+        x,
+        g,
+        velocity,
+        active,
+        nits,
+        torch.stack(xs) if isinstance(x, torch.Tensor) else xs,
+    )
 
 
 _COMPILED: weakref.WeakKeyDictionary[Callable[..., Any], dict[tuple[Any, ...], Any]]
@@ -460,7 +500,7 @@ class _BatchedObjective:
         tuple) give the gradient as columns.
         """
         g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
-        if isinstance(g, tuple):
+        if isinstance(x, tuple):  # g is columns too
             return y, g, torch.sqrt(functools.reduce(torch.add, [gi * gi for gi in g]))
         return y, g, self._norm(g)
 
