@@ -141,7 +141,8 @@ sphinx_gallery_conf = {
     # (_templates/autosummary/*.rst include a minigallery directive).
     "doc_module": ("numopt",),
     "backreferences_dir": "api/generated/backreferences",
-    "matplotlib_animations": True,
+    # figures as PNGs, animations as matplotlib's JavaScript player (no GIF)
+    "image_scrapers": ("numopt_docs.scrape_figures",),
     "remove_config_comments": True,
     # A cell that ends with ax.set_title(...) shows no "Text(...)" on the page.
     "ignore_repr_types": r"matplotlib[.]",

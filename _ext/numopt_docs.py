@@ -13,6 +13,8 @@
   the downloadable notebooks' Markdown (``:func:`x```) into plain code spans.
 - ``tidy_execution_times``: makes the gallery's computation-time pages work
   offline, and gives the gallery root one for all its sub-galleries.
+- ``scrape_figures``: sphinx-gallery's figure scraper, embedding animations
+  without the GIF it would also write.
 - ``tidy_animations``: makes the embedded animations work offline and gives
   their frames alt text.
 - ``setup``: stops the build early, with the command to run, when Graphviz's
@@ -32,8 +34,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import zlib
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -393,6 +397,43 @@ def tidy_execution_times(app) -> None:
 
 
 # -- Animations that work offline ------------------------------------------------------
+
+#: How sphinx-gallery embeds an animation (its ``scrapers._ANIMATION_RST``).
+_ANIMATION_RST = """
+.. container:: sphx-glr-animation
+
+    .. raw:: html
+
+        {0}
+"""
+
+
+def scrape_figures(block: Any, block_vars: dict, gallery_conf: dict) -> str:
+    """sphinx-gallery's matplotlib scraper, with animations embedded and no GIF.
+
+    With ``matplotlib_animations`` on, sphinx-gallery also saves every
+    animation as a GIF, for a thumbnail; drawing its frames a second time took
+    longer than the JavaScript player itself, and the site's thumbnails are
+    stills. Here an animation kept in a variable of the example is embedded as
+    matplotlib's JavaScript player and its figure closed; the other figures go
+    to the stock scraper. An animation takes no image number.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import Animation
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    rst = []
+    anims = [
+        a for a in block_vars["example_globals"].values() if isinstance(a, Animation)
+    ]
+    for anim in anims:
+        fig = anim._fig  # as sphinx-gallery finds an animation's figure
+        if plt.fignum_exists(fig.number):
+            html = textwrap.indent(anim.to_jshtml(), "     ")
+            rst.append(_ANIMATION_RST.format(html))
+            plt.close(fig)
+    return "".join(rst) + matplotlib_scraper(block, block_vars, gallery_conf)
+
 
 # matplotlib's JavaScript player links Font Awesome 4 from a CDN for its
 # buttons; the theme already ships Font Awesome, whose ``fa`` classes they use.

@@ -171,6 +171,37 @@ def test_animation_player_loads_nothing_from_the_network() -> None:
     assert tidy == raw.split("     <link")[0] + '     <script language="javascript">\n'
 
 
+def test_animations_are_embedded_without_a_gif(tmp_path, monkeypatch) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import sphinx_gallery.scrapers
+    from matplotlib.animation import FuncAnimation
+
+    monkeypatch.chdir(tmp_path)
+    anim_fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(anim_fig, lambda i: line.set_ydata([0, i]), frames=3)
+    still = plt.figure()
+    seen = []
+
+    def stock(block, block_vars, gallery_conf):  # records what it would save
+        seen.append(list(plt.get_fignums()))
+        return "\nSTILLS\n"
+
+    monkeypatch.setattr(sphinx_gallery.scrapers, "matplotlib_scraper", stock)
+    try:
+        rst = numopt_docs.scrape_figures(None, {"example_globals": {"a": anim}}, {})
+    finally:
+        plt.close("all")
+    assert rst.startswith("\n.. container:: sphx-glr-animation\n\n    .. raw:: html\n")
+    assert rst.count('<img id="_anim_img') == 1 and rst.endswith("\nSTILLS\n")
+    # the animation's figure is not saved again as a still; the other one is
+    assert seen == [[still.number]] and anim_fig.number not in seen[0]
+    assert not list(tmp_path.rglob("*.gif"))
+
+
 def test_gallery_readme_links_the_wheel() -> None:
     readme = (GALLERY / "README.txt").read_text()
     assert ".. _gallery-running:" in readme

@@ -60,5 +60,3 @@ ax = plot_contour_path(
 ax.set_aspect("equal")
 ax.set_title("Himmelblau's function: where gradient descent ends")
 plt.show()
-
-# sphinx_gallery_thumbnail_number = 2
