@@ -9,7 +9,8 @@ the working tree are neither used nor disturbed. Measures:
   animation to its frames, as on the site; and the same with each page in a
   fresh interpreter of its own (the gallery in one), as the site runs them;
 - ``clean build``: ``sphinx-build -W -n -j auto``, as ``nox -s docs`` runs
-  it, with empty caches;
+  it, with empty caches; bare run and clean build alternate three times (one
+  with ``--quick``) and their medians are compared;
 - ``no-change rebuild``: the same command again, as ``nox -s docs`` runs it
   (HTML output and doctrees removed, execution caches kept);
 - ``incremental no-change rebuild``: Sphinx's own incremental build (output
@@ -23,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,19 +146,35 @@ def _executed(log: str) -> list[str]:
     return sorted(set(found))
 
 
+def _wipe(tree: Path) -> None:
+    """Remove everything a build made: the next build starts as from a fresh clone."""
+    for out in ("_build", "auto_examples", "api/generated"):
+        shutil.rmtree(tree / out, ignore_errors=True)
+
+
 def run(device: str = "cpu", quick: bool = False) -> dict:
+    repeats = 1 if quick else 3
     with tempfile.TemporaryDirectory(prefix="numopt-bench-build-") as tmp:
         tree = Path(tmp)
         _copy_tree(tree)
-        progress("build: bare execution of every chapter and gallery script")
-        bare = _bare(tree, *_pages(tree), "gallery")
-        progress(f"  bare execution, one process: {bare:.1f} s; one per page ...")
+        # bare run and clean build alternate, so that a slow spell of the
+        # machine falls on both; the medians are compared
+        bares, cleans = [], []
+        for i in range(repeats):
+            progress(f"build, run {i + 1}/{repeats}: bare execution of every page")
+            bares.append(_bare(tree, *_pages(tree), "gallery"))
+            progress(
+                f"  bare execution, one process: {bares[-1]:.1f} s; clean build ..."
+            )
+            _wipe(tree)
+            cleans.append(_build(tree)[0])
+            progress(f"  clean build: {cleans[-1]:.1f} s")
+        bare, clean = statistics.median(bares), statistics.median(cleans)
+        progress("  bare execution, one process per page ...")
         per_page = sum(_bare(tree, page) for page in _pages(tree))
         per_page += _bare(tree, "gallery")
         progress(f"  bare execution, one process per page: {per_page:.1f} s")
-        progress("  clean build ...")
-        clean, _ = _build(tree)
-        progress(f"  clean build: {clean:.1f} s; no-change rebuild ...")
+        progress("  no-change rebuild ...")
         again, _ = _build(tree)
         progress(f"  no-change rebuild: {again:.1f} s; incremental rebuild ...")
         incremental, _ = _build(tree, clean=False)
@@ -176,6 +194,8 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
     return {
         "bare_execution_s": bare,
         "clean_build_s": clean,
+        "bare_execution_runs_s": bares,
+        "clean_build_runs_s": cleans,
         "clean_over_bare": clean / bare,
         # Each notebook page in an interpreter of its own, as the site runs it
         # (one kernel per page) and as a reader runs a downloaded page: this
