@@ -423,15 +423,15 @@ def scrape_figures(block: Any, block_vars: dict, gallery_conf: dict) -> str:
     from sphinx_gallery.scrapers import matplotlib_scraper
 
     rst = []
-    anims = [
-        a for a in block_vars["example_globals"].values() if isinstance(a, Animation)
-    ]
-    for anim in anims:
-        fig = anim._fig  # as sphinx-gallery finds an animation's figure
-        if plt.fignum_exists(fig.number):
+    # block_vars lasts for the whole example: each animation is embedded once,
+    # after the block that made it (its figure's number may be reused later)
+    embedded = block_vars.setdefault("numopt_embedded_animations", set())
+    for anim in block_vars["example_globals"].values():
+        if isinstance(anim, Animation) and id(anim) not in embedded:
+            embedded.add(id(anim))
             html = textwrap.indent(anim.to_jshtml(), "     ")
             rst.append(_ANIMATION_RST.format(html))
-            plt.close(fig)
+            plt.close(anim._fig)  # as sphinx-gallery finds an animation's figure
     return "".join(rst) + matplotlib_scraper(block, block_vars, gallery_conf)
 
 

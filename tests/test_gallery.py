@@ -186,19 +186,27 @@ def test_animations_are_embedded_without_a_gif(tmp_path, monkeypatch) -> None:
     still = plt.figure()
     seen = []
 
-    def stock(block, block_vars, gallery_conf):  # records what it would save
+    def stock(block, block_vars, gallery_conf):  # saves nothing, closes all
         seen.append(list(plt.get_fignums()))
+        plt.close("all")
         return "\nSTILLS\n"
 
     monkeypatch.setattr(sphinx_gallery.scrapers, "matplotlib_scraper", stock)
+    block_vars = {"example_globals": {"a": anim}}
     try:
-        rst = numopt_docs.scrape_figures(None, {"example_globals": {"a": anim}}, {})
+        first = numopt_docs.scrape_figures(None, block_vars, {})
+        # a later block: the closed figure's number goes to a new figure
+        later = plt.figure()
+        second = numopt_docs.scrape_figures(None, block_vars, {})
     finally:
         plt.close("all")
-    assert rst.startswith("\n.. container:: sphx-glr-animation\n\n    .. raw:: html\n")
-    assert rst.count('<img id="_anim_img') == 1 and rst.endswith("\nSTILLS\n")
-    # the animation's figure is not saved again as a still; the other one is
-    assert seen == [[still.number]] and anim_fig.number not in seen[0]
+    head = "\n.. container:: sphx-glr-animation\n\n    .. raw:: html\n"
+    assert first.startswith(head) and first.endswith("\nSTILLS\n")
+    assert first.count('<img id="_anim_img') == 1
+    assert second == "\nSTILLS\n"  # embedded once, the new figure left open
+    # the animation's figure is not saved again as a still; the others are
+    assert seen == [[still.number], [later.number]]
+    assert later.number == anim_fig.number
     assert not list(tmp_path.rglob("*.gif"))
 
 
