@@ -393,63 +393,24 @@ def _chunk(
     markedly faster on a CPU (the Performance page measures Himmelblau); the
     compile takes longer as ``n`` grows.
     """
-    if not (x.ndim == 2 and 2 <= x.shape[1] <= COLUMNS_UP_TO):
-        return _iterations(
-            evaluate, x, g, velocity, active, nits, steps, n, beta, tol, length, record
-        )
-    v = velocity.unbind(1) if velocity is not None else None
-    cx, cg, cv, active, nits, cxs = _iterations(
-        evaluate, x.unbind(1), g.unbind(1), v, active, nits, steps, n, beta, tol,
-        length, record,
-    )  # fmt: skip
-
-    def stack(columns: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        return torch.stack(columns, dim=1)
-
-    return (
-        stack(cx),
-        stack(cg),
-        stack(cv) if cv is not None else None,
-        active,
-        nits,
-        torch.stack([stack(c) for c in cxs]) if cxs is not None else None,
-    )
-
-
-def _iterations(
-    evaluate: Evaluate[Points],
-    x: Points,
-    g: Points,
-    velocity: Points | None,
-    active: torch.Tensor,
-    nits: torch.Tensor,
-    steps: torch.Tensor,
-    n: torch.Tensor,
-    beta: torch.Tensor,
-    tol: torch.Tensor,
-    length: int,
-    record: bool,
-) -> tuple[Points, Points, Points | None, torch.Tensor, torch.Tensor, Any]:
-    """The loop of :func:`_chunk`, over tensors or columns; records ``x`` on request."""
+    columns = x.ndim == 2 and 2 <= x.shape[1] <= COLUMNS_UP_TO
+    # the points as the iterations carry them: tensors, or tuples of columns
+    px: Any = x.unbind(1) if columns else x
+    pg: Any = g.unbind(1) if columns else g
+    pv: Any = velocity.unbind(1) if columns and velocity is not None else velocity
     xs = []
     for j in range(length):
         on = n > j
-        x, g, velocity, still, nits = _iteration(
-            evaluate, x, g, velocity, active & on, nits, steps[j], beta, tol
+        px, pg, pv, still, nits = _iteration(
+            evaluate, px, pg, pv, active & on, nits, steps[j], beta, tol
         )
         active = torch.where(on, still, active)
         if record:
-            xs.append(x)
-    if not record:
-        return x, g, velocity, active, nits, None
-    return (
-        x,
-        g,
-        velocity,
-        active,
-        nits,
-        torch.stack(xs) if isinstance(x, torch.Tensor) else xs,
-    )
+            xs.append(torch.stack(px, dim=1) if columns else px)
+    if columns:
+        px, pg = torch.stack(px, dim=1), torch.stack(pg, dim=1)
+        pv = torch.stack(pv, dim=1) if pv is not None else None
+    return px, pg, pv, active, nits, torch.stack(xs) if record else None
 
 
 _COMPILED: weakref.WeakKeyDictionary[Callable[..., Any], dict[tuple[Any, ...], Any]]
@@ -501,7 +462,7 @@ class _BatchedObjective:
         """
         g, (_, y) = torch.func.grad_and_value(self._summed, has_aux=True)(x)
         if isinstance(x, tuple):  # g is columns too
-            return y, g, torch.sqrt(functools.reduce(torch.add, [gi * gi for gi in g]))
+            return y, g, torch.sqrt(_coordinate_sum(tuple(gi * gi for gi in g)))
         return y, g, self._norm(g)
 
     def __call__(
