@@ -10,15 +10,13 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT))
 
-from numopt_docs import write_inventories
-
-import numopt
+from numopt_docs import project_version, write_inventories
 
 # -- Project -------------------------------------------------------------------
 project = "Numerical Optimization, executable"
 author = "The numopt lecture authors"
 copyright = "2026, the numopt lecture authors"
-release = version = numopt.__version__
+release = version = project_version()
 
 # Where caches live (executed notebooks, intersphinx inventories).
 BUILD = Path(os.environ.get("NUMOPT_BUILD_DIR", ROOT / "_build")).resolve()
@@ -100,6 +98,9 @@ myst_enable_extensions = [
     "substitution",
 ]
 myst_heading_anchors = 3
+# Every notebook page runs in a kernel of its own; the kernels are forked from
+# one process that has imported these once (_ext/kernel_forkserver.py).
+nb_prefetch_preload = ["numpy", "matplotlib", "torch", "numopt"]
 nb_execution_mode = os.environ.get("NB_EXECUTION_MODE", "cache")
 # The cache lives beside the HTML output, not inside it: deleting
 # _build/html keeps every executed notebook.
@@ -149,7 +150,7 @@ sphinx_gallery_conf = {
     "min_reported_time": 0,
     # Downloaded notebooks start with how to install numopt (the site serves
     # its wheel) and its pinned requirements.
-    "first_notebook_cell": notebook_first_cell(numopt.__version__),
+    "first_notebook_cell": notebook_first_cell(version),
 }
 if ONLY:  # a preview runs no example (the API pages still find the minigallery)
     sphinx_gallery_conf["plot_gallery"] = "False"

@@ -240,15 +240,36 @@ def _has_setuptools(major: int) -> bool:
         return False
 
 
-def _pinned_requirements(root: Path = ROOT) -> list[str]:
-    """The runtime requirements of ``pyproject.toml`` (torch pinned)."""
+def _project(root: Path = ROOT) -> dict[str, Any] | None:
+    """The ``[project]`` table of ``pyproject.toml`` (None on Python 3.10)."""
     try:
         import tomllib
-    except ModuleNotFoundError:  # Python 3.10: the installed package's metadata
+    except ModuleNotFoundError:
+        return None
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]
+
+
+def project_version(root: Path = ROOT) -> str:
+    """numopt's version, read without importing numopt (and torch with it).
+
+    ``conf.py`` needs it before anything else; importing torch there would
+    hold every other step of the build back by a second and more.
+    """
+    project = _project(root)
+    if project is None:  # Python 3.10: the installed package's metadata
+        from importlib.metadata import version
+
+        return version("numopt")
+    return str(project["version"])
+
+
+def _pinned_requirements(root: Path = ROOT) -> list[str]:
+    """The runtime requirements of ``pyproject.toml`` (torch pinned)."""
+    project = _project(root)
+    if project is None:  # Python 3.10: the installed package's metadata
         from importlib.metadata import requires
 
         return [r for r in requires("numopt") or [] if "extra ==" not in r]
-    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     return list(project["dependencies"])
 
 
@@ -474,13 +495,34 @@ def tidy_animations(app) -> None:
 
 
 def _build_wheel(app) -> None:
+    """builder-inited: start building the wheel; the pages need only its name.
+
+    ``pip wheel`` takes about a second; it runs beside the gallery and the
+    notebooks, and :func:`_wait_for_wheel` collects it before pages are written.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    app.numopt_wheel = f"numopt-{project_version()}-py3-none-any.whl"
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numopt-wheel")
+    app.numopt_wheel_job = pool.submit(build_wheel, wheel_dir(BUILD))
+    pool.shutdown(wait=False)
+
+
+def _wait_for_wheel(app, env) -> None:
+    """env-updated: the wheel must be built before the output is written."""
     from sphinx.errors import ExtensionError
 
+    job = getattr(app, "numopt_wheel_job", None)
+    if job is None:
+        return
     try:
-        wheel = build_wheel(wheel_dir(BUILD))
+        wheel = job.result()
     except RuntimeError as err:
         raise ExtensionError(str(err)) from err
-    app.numopt_wheel = wheel.name
+    if wheel.name != app.numopt_wheel:
+        raise ExtensionError(
+            f"the wheel built is {wheel.name}, but the pages link {app.numopt_wheel}"
+        )
 
 
 def _make_wheel_dir(app, config) -> None:
@@ -527,7 +569,8 @@ def _resolve_wheel_links(app, doctree, docname) -> None:
 def setup(app):
     app.connect("config-inited", _make_wheel_dir, priority=100)
     app.connect("builder-inited", _require_dot)
-    app.connect("builder-inited", _build_wheel)
+    app.connect("builder-inited", _build_wheel, priority=400)  # before the gallery
+    app.connect("env-updated", _wait_for_wheel)
     app.connect("builder-inited", tidy_notebooks, priority=900)
     app.connect("builder-inited", tidy_execution_times, priority=900)
     app.connect("builder-inited", tidy_animations, priority=900)

@@ -121,6 +121,11 @@ def test_example_order_sorts_by_the_list() -> None:
     ]
 
 
+def test_the_configuration_reads_the_version_numopt_has() -> None:
+    # conf.py reads it from pyproject.toml so as not to import torch
+    assert numopt_docs.project_version() == numopt.__version__
+
+
 def test_notebook_first_cell_installs_the_wheel() -> None:
     from IPython.core.inputtransformer2 import TransformerManager
 
