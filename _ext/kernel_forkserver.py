@@ -146,6 +146,11 @@ class ForkServer:
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                # Ctrl-C in the terminal interrupts the build, which then ends
+                # the server (or the server sees the build's pipe close); the
+                # server itself, outside the terminal's process group, does
+                # not die half-way with a traceback of its own.
+                start_new_session=True,
             )
         except OSError as exc:
             self.error = f"the kernel fork server did not start ({exc})"

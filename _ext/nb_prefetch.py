@@ -53,12 +53,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import shutil
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
@@ -248,6 +248,38 @@ def note_inputs(app, docname: str, source: list[str]) -> None:
         app.env.note_dependency(str(file))
 
 
+class _Pool:
+    """``jobs`` daemon threads that run ``work`` on each of ``runs`` in turn.
+
+    Daemon threads, unlike a ``ThreadPoolExecutor``'s, do not hold the process
+    open when the build is interrupted (Ctrl-C): Sphinx then exits at once and
+    the fork server, seeing its pipe close, ends the kernels still running.
+    """
+
+    def __init__(self, jobs: int, runs: list[_Run], work: Any) -> None:
+        self._runs: queue.SimpleQueue[_Run] = queue.SimpleQueue()
+        for run in runs:
+            self._runs.put(run)
+        self._work = work
+        self._cancelled = threading.Event()
+        for i in range(jobs):
+            threading.Thread(
+                target=self._loop, name=f"nb_prefetch-{i}", daemon=True
+            ).start()
+
+    def _loop(self) -> None:
+        while not self._cancelled.is_set():
+            try:
+                run = self._runs.get_nowait()
+            except queue.Empty:
+                return
+            self._work(run)
+
+    def cancel(self) -> None:
+        """Start no other run (those running finish)."""
+        self._cancelled.set()
+
+
 class _Kernels:
     """Where the background runs get their kernels: the fork server while
     runs are left, then nothing (the server ends with the last run)."""
@@ -387,10 +419,9 @@ def start(app) -> None:
         f"{jobs} at a time: {', '.join(r.docname for r in runs)}"
     )
     kernels = _Kernels(server, len(runs))
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="nb_prefetch")
-    app.nb_prefetch_pool = pool
-    for run in runs:
-        pool.submit(_execute, run, cache_path, kernels)
+    app.nb_prefetch_pool = _Pool(
+        jobs, runs, lambda run: _execute(run, cache_path, kernels)
+    )
 
 
 def wait(app, docname: str, source: list[str]) -> None:
@@ -417,7 +448,7 @@ def stop(app, exception) -> None:
     runs not yet started."""
     pool = getattr(app, "nb_prefetch_pool", None)
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.cancel()
     server = getattr(app, "nb_prefetch_server", None)
     if server is not None:  # ends the runs still going, after a failed build
         server.close()
