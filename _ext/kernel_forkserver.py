@@ -19,9 +19,15 @@ When the launcher is killed, the server kills its kernel; when the process
 that started the server goes away (its pipe closes), the server kills every
 kernel it started and exits.
 
+What the server may import: modules whose state after import does not depend
+on the kernel's environment or arguments. matplotlib reads ``MPLBACKEND`` when
+imported, so the server sets it as ipykernel would. ipykernel itself must not
+be preloaded: it reads ``JPY_PARENT_PID`` (set by Jupyter for each kernel) into
+a default when imported, so each kernel imports it, as a fresh one does.
+
 ``nb_prefetch`` uses it for the notebooks it executes in the background (see
 :func:`kernel_manager_class`); anything else, myst-nb's own execution
-included, starts kernels the usual way.
+included, starts kernels the usual way. Linux only (``AVAILABLE``).
 
 Run as a script: ``kernel_forkserver.py serve SOCKET MODULE...`` (the server)
 or ``kernel_forkserver.py launch SOCKET -f CONNECTION_FILE`` (the launcher).
