@@ -123,16 +123,14 @@ class ForkServer:
     def start(self) -> None:
         """Start the server's imports now, without waiting for them."""
         with self._lock:
-            if self._process is None and self.error is None and not self._closed:
-                self._spawn()
+            self._spawn()
 
     @property
     def socket(self) -> str | None:
         """The server's socket once it is ready (starting it first if need be);
         None if it failed to start or was closed: kernels then start the usual way."""
         with self._lock:
-            if self._process is None and self.error is None and not self._closed:
-                self._spawn()
+            self._spawn()
             if self._process is not None and not self._ready:
                 self._await_ready()
             if self._process is None or self._dir is None:
@@ -140,6 +138,9 @@ class ForkServer:
             return os.path.join(self._dir, "socket")
 
     def _spawn(self) -> None:
+        """Start the server, unless it runs, failed or was closed (lock held)."""
+        if self._process is not None or self.error is not None or self._closed:
+            return
         self._dir = tempfile.mkdtemp(prefix="nbfork-")
         try:
             self._process = subprocess.Popen(
@@ -181,13 +182,12 @@ class ForkServer:
 
     def kernel_cmd(self, cmd: list[str]) -> list[str]:
         """The launcher's command for a standard ipykernel command, else ``cmd``."""
-        if (
-            len(cmd) < 5
-            or cmd[:4] != [sys.executable, "-m", KERNEL_MODULE, "-f"]
-            or self.socket is None
-        ):
+        if len(cmd) < 5 or cmd[:4] != [sys.executable, "-m", KERNEL_MODULE, "-f"]:
             return cmd
-        return [sys.executable, __file__, "launch", str(self.socket), *cmd[3:]]
+        sock = self.socket
+        if sock is None:
+            return cmd
+        return [sys.executable, __file__, "launch", sock, *cmd[3:]]
 
     def close(self) -> None:
         """End the server (it kills the kernels it started) and remove its socket."""

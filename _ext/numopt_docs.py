@@ -502,7 +502,7 @@ def _build_wheel(app) -> None:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    app.numopt_wheel = f"numopt-{project_version()}-py3-none-any.whl"
+    app.numopt_wheel = f"numopt-{app.config.version}-py3-none-any.whl"
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numopt-wheel")
     app.numopt_wheel_job = pool.submit(build_wheel, wheel_dir(BUILD))
     pool.shutdown(wait=False)
