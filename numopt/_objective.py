@@ -46,16 +46,19 @@ class Objective:
             return _as_scalar(self.f(x)).detach()
 
     def value_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``f(x)`` and ``∇f(x)``, both detached."""
-        self.nfev += 1
-        if torch.is_grad_enabled():  # the common case: no context manager to enter
-            return self._value_and_grad(x)
-        with torch.enable_grad():
-            return self._value_and_grad(x)
+        """``f(x)`` and ``∇f(x)``, both detached.
 
-    def _value_and_grad(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        This runs once per iteration of every first-order solver, so the common
+        case (grad mode on, ``f`` returns a 0-d tensor) takes no extra call.
+        """
+        if not torch.is_grad_enabled():  # called under torch.no_grad()
+            with torch.enable_grad():
+                return self.value_and_grad(x)
+        self.nfev += 1
         xg = x.detach().requires_grad_(True)
-        y = _as_scalar(self.f(xg))
+        y = self.f(xg)
+        if not (isinstance(y, torch.Tensor) and y.dim() == 0):
+            y = _as_scalar(y)
         if not y.requires_grad:  # f does not depend on x
             return y.detach(), torch.zeros_like(x)
         (g,) = torch.autograd.grad(y, xg)

@@ -27,6 +27,16 @@ def test_converges_to_the_lecture_minimizer() -> None:
     assert res.fun == pytest.approx(4.75, abs=1e-12)
 
 
+def test_runs_the_same_under_no_grad() -> None:
+    """Gradients come from autograd even when the caller turned it off."""
+    x0 = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    plain = gradient_descent(quadratic, x0, lr=0.05, max_iter=20, tol=0)
+    with torch.no_grad():
+        quiet = gradient_descent(quadratic, x0, lr=0.05, max_iter=20, tol=0)
+    assert torch.equal(quiet.path, plain.path)
+    assert quiet.nfev == plain.nfev == quiet.nit + 1 == 21
+
+
 def test_result_invariants(device: torch.device, dtype: torch.dtype) -> None:
     x0 = torch.tensor([1.0, -2.0], device=device, dtype=dtype)
     res = gradient_descent(quadratic, x0, lr=0.05, max_iter=50, tol=0)

@@ -94,6 +94,7 @@ def run(
     path = [x] if record_path else None
     values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
+    value_and_grad = objective.value_and_grad
     for k in range(max_iter):
         if gnorm <= tol:
             status = Status.CONVERGED
@@ -108,7 +109,7 @@ def run(
             xbound += abs(s) * gnorm * (1 + 1e-6)  # the slack covers rounding
         else:
             xbound = math.inf
-        fx_new, g_new = objective.value_and_grad(x_new)
+        fx_new, g_new = value_and_grad(x_new)
         fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
         if not xbound < near_overflow:  # unknown or large: look at the iterate
             xbound = _absmax(x_new)
