@@ -98,6 +98,12 @@ myst_enable_extensions = [
     "substitution",
 ]
 myst_heading_anchors = 3
+# The notebook pages' figures come from matplotlib's inline backend, which
+# ipykernel chooses only when MPLBACKEND is unset. Kernels inherit this
+# process's environment, so a backend set for the build (MPLBACKEND=Agg, as
+# headless jobs often set) would leave every chapter without its figures.
+# Sphinx needs no backend from the environment: sphinx-gallery selects Agg.
+os.environ.pop("MPLBACKEND", None)
 # Every notebook page runs in a kernel of its own; the kernels are forked from
 # one process that has imported these once (_ext/kernel_forkserver.py).
 nb_prefetch_preload = ["numpy", "matplotlib", "torch", "numopt"]

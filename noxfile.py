@@ -103,7 +103,7 @@ def docs(session: nox.Session) -> None:
         str(BUILD / "doctrees"),
         ".",
         str(HTML),
-        env={"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
+        env={"PYDEVD_DISABLE_FILE_VALIDATION": "1"},
     )
     # Sphinx does not check anchors (#module-...), so a link can build clean
     # and still lead nowhere; a two-second pass over the HTML catches that.
@@ -134,7 +134,6 @@ def serve(session: nox.Session) -> None:
         ".",
         str(HTML),
         *session.posargs,
-        env={"MPLBACKEND": "Agg"},
     )
 
 

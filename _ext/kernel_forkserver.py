@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 
 #: What the forked kernel runs, as ``python -m`` would.
 KERNEL_MODULE = "ipykernel_launcher"
@@ -219,8 +220,23 @@ class ForkServer:
 def kernel_manager_class(server: ForkServer) -> type:
     """nbclient's kernel manager, starting standard Python kernels by ``server``."""
     from jupyter_client import AsyncKernelManager
+    from traitlets import default
 
     class ForkingKernelManager(AsyncKernelManager):
+        # Unix sockets instead of TCP ports: local only, and the kernel does
+        # not warn that its TCP traffic is plain text.
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        # The sockets' paths, one prefix per kernel. jupyter_client's default,
+        # "kernel-ipc" in the working directory, is the same for kernels
+        # started at the same time from one directory: they would pick the
+        # same free sockets and receive each other's messages.
+        @default("ip")
+        def _ip_default(self) -> str:
+            return os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex}-ipc")
+
         def format_kernel_cmd(
             self, extra_arguments: list[str] | None = None
         ) -> list[str]:

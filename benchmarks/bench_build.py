@@ -111,7 +111,7 @@ def _build(tree: Path, *, clean: bool = True) -> tuple[float, str]:
     if clean:  # what `nox -s docs` removes before it builds
         for out in ("_build/html", "_build/doctrees", "api/generated"):
             shutil.rmtree(tree / out, ignore_errors=True)
-    env = os.environ | {"MPLBACKEND": "Agg", "NUMOPT_BUILD_DIR": str(tree / "_build")}
+    env = os.environ | {"NUMOPT_BUILD_DIR": str(tree / "_build")}
     t0 = time.perf_counter()
     out = subprocess.run(
         [

@@ -135,6 +135,25 @@ def test_kernels_share_nothing_but_the_imports(server, tmp_path) -> None:
     assert r1 != r2  # numpy's global generator is seeded afresh in each
 
 
+def test_kernels_started_together_keep_to_their_own_notebooks(server, tmp_path) -> None:
+    """Three kernels at once from one folder, as the build runs its notebooks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    nbs = [
+        _notebook(f"print({i})", "import os, time\ntime.sleep(1)\nprint(os.getpid())",
+                  f"print({i} * 10)")
+        for i in range(3)
+    ]
+    with ThreadPoolExecutor(len(nbs)) as pool:
+        results = list(pool.map(lambda nb: _run(nb, server, tmp_path), nbs))
+    assert [r.err for r in results] == [None] * 3
+    assert [(_stdout(nb, 0), _stdout(nb, 2)) for nb in nbs] == [
+        (f"{i}\n", f"{i * 10}\n") for i in range(3)
+    ]
+    assert len({_stdout(nb, 1) for nb in nbs}) == 3  # three kernels
+    assert not list(tmp_path.iterdir())  # no socket left beside the notebooks
+
+
 def test_an_interrupt_reaches_the_kernel(server, tmp_path) -> None:
     nb = _notebook("import time\ntime.sleep(60)", "print('went on')")
     result = _run(

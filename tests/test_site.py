@@ -98,6 +98,23 @@ def test_every_chapter_was_executed() -> None:
         assert n_cells > 0 and n_outputs > 0, md.name
 
 
+def test_every_figure_is_on_its_page() -> None:
+    """Each code cell that draws (calls ``subplots``) shows its figure.
+
+    The kernels inherit the build's environment: with ``MPLBACKEND=Agg`` set
+    there, they drew every figure, displayed none, and the site built clean.
+    """
+    drawing_cells = 0
+    for md in [*sorted(CHAPTERS.glob("*.md")), ROOT / "performance.md"]:
+        cells = re.findall(r"^```\{code-cell\}.*?^```$", md.read_text(), re.M | re.S)
+        drawing = sum("subplots(" in cell for cell in cells)
+        html = (HTML / md.relative_to(ROOT).with_suffix(".html")).read_text()
+        shown = len(re.findall(r'<img [^>]*src="[^"]*_images/[0-9a-f]{64}\.png"', html))
+        assert shown >= drawing, f"{md.name}: {drawing} cells draw, {shown} shown"
+        drawing_cells += drawing
+    assert drawing_cells >= 30
+
+
 def test_every_gallery_example_was_executed() -> None:
     times = (HTML / "auto_examples" / "sg_execution_times.html").read_text()
     scripts = sorted((ROOT / "gallery").rglob("plot_*.py"))
