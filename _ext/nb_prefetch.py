@@ -347,6 +347,9 @@ def _execute_and_cache(run: _Run, cache_path: str, kernels: _Kernels) -> str:
             timeout=config.execution_timeout,
             allow_errors=config.execution_allow_errors,
             meta_override=True,
+            # the outputs are in: end the kernel at once instead of asking it
+            # to exit and polling until it has (about a second a page)
+            shutdown_kernel="immediate",
             **({"kernel_manager_class": kernels.manager} if kernels.manager else {}),
         )
         error = result.err

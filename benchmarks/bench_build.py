@@ -38,25 +38,37 @@ ROOT = Path(__file__).resolve().parents[1]
 SPHINX_JOBS = str((os.cpu_count() or 1) + 1)  # as noxfile.py runs Sphinx
 
 # The same code with the same outputs: every figure is drawn to a PNG, as the
-# notebook's inline backend and sphinx-gallery's scraper draw it on the site.
+# site draws it. A notebook page's figure goes through the function and the
+# options of the kernel's inline backend (IPython's print_figure, cropped to
+# its bounding box, which takes a second pass over the figure); a gallery
+# script's is saved as sphinx-gallery's scraper saves it.
 BARE = r"""
 import io, os, runpy, sys
 from pathlib import Path
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from IPython.core.pylabtools import print_figure
 from matplotlib.animation import Animation
+from matplotlib_inline.config import InlineBackend
 root = Path(sys.argv[1])
 sys.path.insert(0, str(root / "tools"))
 from notebook_cells import code_cells
 
-def draw_and_close(ns=None):
+INLINE = InlineBackend()
+
+def draw_and_close(ns=None, inline=False):
     # An animation a gallery script keeps in a variable is embedded frame by
     # frame, as the gallery's scraper embeds it (HTML, every frame a PNG).
     for anim in {id(v): v for v in (ns or {}).values() if isinstance(v, Animation)}.values():
         anim.to_jshtml()
     for num in plt.get_fignums():
-        plt.figure(num).savefig(io.BytesIO(), format="png")
+        fig = plt.figure(num)
+        if inline:
+            for fmt in INLINE.figure_formats:
+                print_figure(fig, fmt, base64=True, **INLINE.print_figure_kwargs)
+        else:
+            fig.savefig(io.BytesIO(), format="png")
     plt.close("all")
 
 # argv: the source folder, then the pages to run and "gallery" for the gallery
@@ -68,7 +80,7 @@ for page in sys.argv[2:]:
     os.chdir(md.parent)
     for code in code_cells(md):
         exec(compile(code, str(md), "exec"), ns)
-        draw_and_close()
+        draw_and_close(inline=True)
 if "gallery" in sys.argv[2:]:
     for script in sorted((root / "gallery").rglob("plot_*.py")):
         os.chdir(script.parent)

@@ -140,8 +140,11 @@ def test_kernels_started_together_keep_to_their_own_notebooks(server, tmp_path) 
     from concurrent.futures import ThreadPoolExecutor
 
     nbs = [
-        _notebook(f"print({i})", "import os, time\ntime.sleep(1)\nprint(os.getpid())",
-                  f"print({i} * 10)")
+        _notebook(
+            f"print({i})",
+            "import os, time\ntime.sleep(1)\nprint(os.getpid())",
+            f"print({i} * 10)",
+        )
         for i in range(3)
     ]
     with ThreadPoolExecutor(len(nbs)) as pool:
