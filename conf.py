@@ -106,13 +106,11 @@ myst_heading_anchors = 3
 os.environ.pop("MPLBACKEND", None)
 # The kernels read IPython's configuration from a profile of the build's own
 # (_ext/ipython_kernel_config.py says what it changes, and why).
-_profile = BUILD / "ipython" / "profile_default"
-_profile.mkdir(parents=True, exist_ok=True)
+_kernel_config = BUILD / "ipython" / "profile_default" / "ipython_kernel_config.py"
+_kernel_config.parent.mkdir(parents=True, exist_ok=True)
 _config = (ROOT / "_ext" / "ipython_kernel_config.py").read_bytes()
-if not (_profile / "ipython_kernel_config.py").is_file() or (
-    (_profile / "ipython_kernel_config.py").read_bytes() != _config
-):
-    (_profile / "ipython_kernel_config.py").write_bytes(_config)
+if not _kernel_config.is_file() or _kernel_config.read_bytes() != _config:
+    _kernel_config.write_bytes(_config)  # unchanged: no new mtime
 os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
 # Every notebook page runs in a kernel of its own; the kernels are forked from
 # one process that has imported these once (_ext/kernel_forkserver.py).

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CHAPTERS, ROOT
+from notebook_cells import code_cells
 
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -106,8 +107,7 @@ def test_every_figure_is_on_its_page() -> None:
     """
     drawing_cells = 0
     for md in [*sorted(CHAPTERS.glob("*.md")), ROOT / "performance.md"]:
-        cells = re.findall(r"^```\{code-cell\}.*?^```$", md.read_text(), re.M | re.S)
-        drawing = sum("subplots(" in cell for cell in cells)
+        drawing = sum("subplots(" in cell for cell in code_cells(md))
         html = (HTML / md.relative_to(ROOT).with_suffix(".html")).read_text()
         shown = len(re.findall(r'<img [^>]*src="[^"]*_images/[0-9a-f]{64}\.png"', html))
         assert shown >= drawing, f"{md.name}: {drawing} cells draw, {shown} shown"
