@@ -59,7 +59,8 @@ import shutil
 import threading
 import time
 import uuid
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -71,6 +72,32 @@ from sphinx.util import logging
 from sphinx.util.matching import get_matching_files
 
 logger = logging.getLogger(__name__)
+
+#: Held while a background run uses the jupyter-cache, and by every fork of
+#: this process. Sphinx forks its parallel readers (``-j``) while runs may
+#: still be storing their outputs; a child forked while another thread was
+#: inside SQLite inherits SQLite's locks held by a thread it does not have,
+#: and hangs at its first query of the cache (myst-nb's, as it reads a page).
+_CACHE_LOCK = threading.Lock()
+os.register_at_fork(
+    before=_CACHE_LOCK.acquire,
+    after_in_parent=_CACHE_LOCK.release,
+    after_in_child=_CACHE_LOCK.release,
+)
+
+
+@contextmanager
+def _cache(path: str) -> Iterator[Any]:
+    """The jupyter-cache at ``path``, used by no fork: its connections are
+    closed before the lock is released (not later, by the garbage collector)."""
+    from jupyter_cache import get_cache
+
+    with _CACHE_LOCK:
+        cache = get_cache(path)
+        try:
+            yield cache
+        finally:
+            cache.db.dispose()
 
 
 class _Run:
@@ -177,6 +204,7 @@ def _pending(app) -> list[_Run]:
         record.uri: record.data.get("execution_seconds", 0.0)
         for record in sorted(cache.list_cache_records(), key=lambda r: r.created)
     }
+    cache.db.dispose()  # now, not in a background run's garbage collection
     code = {
         run.docname: sum(
             len(c.source) for c in run.notebook.cells if c.cell_type == "code"
@@ -326,15 +354,11 @@ def _execute(run: _Run, cache_path: str, kernels: _Kernels) -> None:
 
 def _forget(run: _Run, cache_path: str) -> None:
     """Remove the cache's record of the page's code, if it has one."""
-    from jupyter_cache import get_cache
-
-    cache = get_cache(cache_path)
-    with suppress(KeyError):
+    with _cache(cache_path) as cache, suppress(KeyError):
         cache.remove_cache(cache.match_cache_notebook(run.notebook).pk)
 
 
 def _execute_and_cache(run: _Run, cache_path: str, kernels: _Kernels) -> str:
-    from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
@@ -358,21 +382,21 @@ def _execute_and_cache(run: _Run, cache_path: str, kernels: _Kernels) -> str:
     finally:
         if cwd:
             cwd.cleanup()
-    cache = get_cache(cache_path)  # this thread's own connection
     if error is None:
-        if run.read_fmt:
-            record = cache.add_nb_to_project(str(run.path), read_data=run.read_fmt)
-        else:
-            record = cache.add_nb_to_project(str(run.path))
-        cache.cache_notebook_bundle(
-            CacheBundleIn(
-                run.notebook,
-                record.uri,
-                data={"execution_seconds": result.time, INPUTS_KEY: run.inputs},
-            ),
-            check_validity=False,
-            overwrite=True,
-        )
+        with _cache(cache_path) as cache:  # this thread's own connection
+            if run.read_fmt:
+                record = cache.add_nb_to_project(str(run.path), read_data=run.read_fmt)
+            else:
+                record = cache.add_nb_to_project(str(run.path))
+            cache.cache_notebook_bundle(
+                CacheBundleIn(
+                    run.notebook,
+                    record.uri,
+                    data={"execution_seconds": result.time, INPUTS_KEY: run.inputs},
+                ),
+                check_validity=False,
+                overwrite=True,
+            )
         message = f"Executed notebook in {result.time:.2f} seconds (in the background)"
     else:
         if run.inputs:  # not the outdated record: myst-nb must run it again

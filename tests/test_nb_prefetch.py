@@ -57,3 +57,62 @@ def test_inputs_digest_follows_the_files(tmp_path: Path) -> None:
     assert nb_prefetch._inputs_digest(tmp_path, ["data/*.json"]) == (
         nb_prefetch._inputs_digest(tmp_path, ["data/a.json"])
     )
+
+
+def _query_cache(path: str) -> None:
+    from jupyter_cache import get_cache
+
+    get_cache(path).list_cache_records()
+
+
+@pytest.mark.slow
+def test_a_fork_while_a_run_stores_its_outputs_can_still_use_the_cache(
+    tmp_path: Path,
+) -> None:
+    """Sphinx forks its parallel readers while background runs write to the
+    jupyter-cache. Without the lock and its fork hooks, a child forked while
+    the writer is inside SQLite hangs at its first query (about one fork in
+    four here); with them, none does."""
+    import multiprocessing
+    import threading
+
+    from jupyter_cache.base import CacheBundleIn
+
+    page = tmp_path / "page.ipynb"
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}}
+    )
+    nb.cells.append(nbformat.v4.new_code_cell("0"))
+    nbformat.write(nb, page)
+    cache_path = str(tmp_path / "cache")
+    stop, writes = threading.Event(), []
+
+    def store() -> None:  # what a background run does when it is over
+        while not stop.is_set():
+            with nb_prefetch._cache(cache_path) as cache:
+                record = cache.add_nb_to_project(str(page))
+                nb.cells[0].source = str(len(writes))
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(nb, record.uri), check_validity=False, overwrite=True
+                )
+            writes.append(1)
+
+    writer = threading.Thread(target=store, daemon=True)
+    writer.start()
+    fork = multiprocessing.get_context("fork")
+    forks = 0
+    try:
+        for forks in range(1, 61):
+            child = fork.Process(target=_query_cache, args=(cache_path,))
+            child.start()
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+                child.join()
+                pytest.fail(f"fork {forks} hung at its first query of the cache")
+            assert child.exitcode == 0
+    finally:
+        stop.set()
+        writer.join()
+    assert forks == 60
+    assert len(writes) > 20  # the forks did happen while the writer was busy
