@@ -108,7 +108,7 @@ class ConvexityReport:
         word = "strictly convex" if self.strict else "convex"
         lines = [
             f"  {word}: {self.convex} ({self.n_violations} of {self.n_checked} "
-            f"sampled cases violate the {self.test} inequality)"
+            "sampled cases violate the inequality)"
         ]
         if self.max_gap is not None:
             lines.append(f"  max gap: {self.max_gap:.4g}")

@@ -64,8 +64,11 @@ def plot_norm_balls(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> ax = plot_norm_balls()
-    >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['$\\|x\\|_{1} \\leq 1$', '$\\|x\\|_{2} \\leq 1$', '$\\|x\\|_{\\infty} \\leq 1$']
+    >>> for text in ax.get_legend().get_texts():
+    ...     print(text.get_text())
+    $\|x\|_{1} \leq 1$
+    $\|x\|_{2} \leq 1$
+    $\|x\|_{\infty} \leq 1$
     """
     ax = axes(ax, figsize=(5.6, 4.2))
     angle = torch.linspace(0, 2 * math.pi, num, dtype=torch.float64)
@@ -146,8 +149,10 @@ def plot_set_2d(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from numopt.convexity import norm_ball, union
-    >>> two = union(norm_ball(2, center=[-1.5, 0]), norm_ball(2, center=[1.5, 0]))
-    >>> ax = plot_set_2d(two, bounds=((-3, 3), (-2, 2)), chord=([-1.5, 0], [1.5, 0]))
+    >>> left = norm_ball(2, center=[-1.5, 0])  # two unit discs
+    >>> two = union(left, norm_ball(2, center=[1.5, 0]))
+    >>> chord = ([-1.5, 0], [1.5, 0])  # from one centre to the other
+    >>> ax = plot_set_2d(two, bounds=((-3, 3), (-2, 2)), chord=chord)
     >>> [t.get_text() for t in ax.get_legend().get_texts()][1:]
     ['combination in the set', 'combination outside the set']
     """

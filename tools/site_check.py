@@ -2,7 +2,8 @@
 
 For each page: no console errors and no failed requests (anything not served
 by the local server is blocked and counts as a failure), every image loaded,
-every math element typeset by MathJax (no raw TeX left), the dark theme
+every math element typeset by MathJax (no raw TeX left), at desktop width no
+code block or table scrolls sideways, the dark theme
 applies and figures keep a light, opaque background there, and at phone width
 the page does not scroll sideways. Screenshots of every page (light and dark,
 desktop and phone width) are saved as an artefact.
@@ -55,6 +56,20 @@ _PROBE = r"""
   const text = main.textContent;
   for (const raw of ['$$', '\\[', '\\begin{']) {
     if (text.includes(raw)) problems.push('raw TeX in page text: ' + raw);
+  }
+  // at desktop width, code (79-character lines) and tables fit the text column;
+  // the highlighted module sources (_modules/) are left as they are
+  if (!location.pathname.includes('/_modules/')) {
+    for (const pre of document.querySelectorAll('main pre')) {
+      if (pre.scrollWidth > pre.clientWidth + 2) {
+        const longest = pre.textContent.split('\n').reduce((a, b) => b.length > a.length ? b : a, '');
+        problems.push('code block scrolls sideways: ' + longest.trim().slice(0, 60));
+      }
+    }
+  }
+  for (const box of document.querySelectorAll('main .pst-scrollable-table-container')) {
+    if (box.scrollWidth > box.clientWidth + 2)
+      problems.push('table scrolls sideways: ' + box.textContent.trim().slice(0, 60));
   }
   return {problems, maths: maths.length, images: document.images.length};
 }

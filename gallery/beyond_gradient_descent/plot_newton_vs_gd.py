@@ -95,10 +95,8 @@ def g(x):
 pure = numopt.newton(g, [1.0, 0.5], line_search=False, fallback=False)
 safe = numopt.newton(g, [1.0, 0.5])
 print(f"pure Newton:        x = {[round(v, 6) for v in pure.x.tolist()]}")
-print(
-    f"safeguarded Newton: x = {[round(v, 6) for v in safe.x.tolist()]}, "
-    f"directions {safe.extra['directions']}"
-)
+print(f"safeguarded Newton: x = {[round(v, 6) for v in safe.x.tolist()]}")
+print(f"  its directions: {safe.extra['directions']}")
 fig, ax = subplots(figsize=(7, 4))
 plot_contour_path(
     g,

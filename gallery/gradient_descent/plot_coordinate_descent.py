@@ -87,10 +87,10 @@ def h(x):
 
 stuck = numopt.coordinate_descent(h, [3.0, 2.0], rule="exact", tol=1e-8)
 print(
-    f"stopped at {stuck.x.tolist()} with h = {stuck.fun:.3f} "
-    f"({stuck.status.name});"
-    f" the minimum is h(1, 1) = 0"
+    f"stopped at {[round(v, 6) for v in stuck.x.tolist()]} "
+    f"with h = {stuck.fun:.3f} ({stuck.status.name})"
 )
+print("the minimum is h(1, 1) = 0")
 
 # %%
 # The stall

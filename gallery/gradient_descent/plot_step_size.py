@@ -40,13 +40,13 @@ runs = {
     name: numopt.gradient_descent(f, 4.0, lr=lr, max_iter=30)
     for name, lr in steps.items()
 }
+print(f"{'':>12}  alpha  1 - 2 alpha  x_2/x_1        x_30  status")
 for name, res in runs.items():
     lr = steps[name]
     ratio = (res.path[2] / res.path[1]).item()
     print(
-        f"{name:>12}: alpha = {lr:4.2f}, 1 - 2 alpha = {1 - 2 * lr:5.2f}, "
-        f"x_2/x_1 = {ratio:5.2f}, x_30 = {res.x.item():10.3e}, "
-        f"{res.status.name}"
+        f"{name:>12}  {lr:5.2f}  {1 - 2 * lr:11.2f}  {ratio:7.2f}  "
+        f"{res.x.item():10.3e}  {res.status.name}"
     )
 
 # %%

@@ -51,9 +51,10 @@ for x0, res in runs.items():
     first_negative = int((res.path < 0).nonzero()[0])
     print(
         f"start {x0}: first x_k < 0 at k = {first_negative:3d}; "
-        f"after {res.nit} steps x = {res.x.item():.3f}, "
-        f"f'(x) = {1 - res.fun**2:.1e} ({res.status.name})"
+        f"after {res.nit} steps"
     )
+    slope = 1 - res.fun**2  # tanh' = 1 - tanh^2
+    print(f"  x = {res.x.item():.3f}, f'(x) = {slope:.1e} ({res.status.name})")
 
 # %%
 # A plateau fools the stopping test

@@ -387,7 +387,9 @@ def solve_kkt(Q: Any, c: Any, A: Any, b: Any) -> KKTSolution:
     --------
     Minimize :math:`\tfrac12 (x^2 + y^2)` on the line :math:`x + y = 1`:
 
-    >>> sol = solve_kkt([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], [[1.0, 1.0]], [1.0])
+    >>> Q, c = [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]
+    >>> A, b = [[1.0, 1.0]], [1.0]
+    >>> sol = solve_kkt(Q, c, A, b)
     >>> sol.x.tolist(), sol.multipliers.tolist()
     ([0.5, 0.5], [-0.5])
     """

@@ -99,7 +99,7 @@ def coordinate_descent(
     >>> from numopt import coordinate_descent
     >>> f = lambda x: x[0] ** 2 + x[0] * x[1] + x[1] ** 2
     >>> res = coordinate_descent(f, [1.0, 2.0], rule="exact", tol=1e-8)
-    >>> res.success, torch.allclose(res.x, torch.zeros(2, dtype=torch.float64), atol=1e-8)
+    >>> res.success, res.x.abs().max().item() < 1e-8  # the minimizer is (0, 0)
     (True, True)
     >>> res.path[:3].tolist()  # x moves first, then y: a staircase
     [[1.0, 2.0], [-1.0, 2.0], [-1.0, 0.5]]

@@ -85,7 +85,8 @@ def backtracking(
     Examples
     --------
     >>> import torch
-    >>> x, g = torch.tensor([1.0]), torch.tensor([2.0])  # f = x^2 at x = 1
+    >>> x = torch.tensor([1.0])  # f(x) = x^2 at x = 1,
+    >>> g = 2 * x  # where its gradient is 2
     >>> backtracking(lambda x: (x**2).sum(), x, 1.0, g, -g)
     0.5
     """
