@@ -179,9 +179,10 @@ def animate_path(
     >>> import numopt
     >>> from numopt.problems import abs_quadratic
     >>> res = numopt.gradient_descent(abs_quadratic, 0.0, lr=0.05, max_iter=150)
-    >>> anim = animate_path(abs_quadratic, res, bounds=(0, 10))
-    >>> len(anim.frame_iterations), int(anim.frame_iterations[-1])
-    (60, 150)
+    >>> anim = animate_path(abs_quadratic, res, bounds=(0, 10), max_frames=10)
+    >>> anim.frame_iterations.tolist()  # the iteration drawn in each frame
+    [0, 17, 33, 50, 67, 83, 100, 117, 133, 150]
+    >>> html = anim.to_jshtml()  # in a notebook: IPython.display.HTML(html)
     """
     path = path_of(result)
     two_d = path.ndim == 2
