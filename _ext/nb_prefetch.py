@@ -141,7 +141,6 @@ def create_reader(app, path: Path, text: str) -> Any:
 
 def _pending(app) -> list[_Run]:
     """The notebook pages myst-nb would execute now (cache mode, not cached)."""
-    from jupyter_cache import get_cache
     from myst_nb.core.config import NbParserConfig
     from myst_nb.core.nb_to_tokens import nb_node_to_dict
 
@@ -149,62 +148,61 @@ def _pending(app) -> list[_Run]:
     nb_config: NbParserConfig = env.mystnb_config
     if nb_config.execution_mode != "cache":
         return []
-    cache = get_cache(nb_config.execution_cache_path)
-    srcdir = Path(app.srcdir)
-    runs = []
-    for rel in sorted(
-        get_matching_files(
-            srcdir,
-            include_patterns=app.config.include_patterns,
-            exclude_patterns=app.config.exclude_patterns,
-        )
-    ):
-        path = srcdir / rel
-        if path.suffix not in (".md", ".ipynb"):
-            continue
-        text = path.read_text(encoding="utf8")
-        reader = create_reader(app, path, text)
-        if reader is None:  # plain Markdown, no notebook
-            continue
-        notebook = reader.read(text)
-        if not any(cell.cell_type == "code" for cell in notebook.cells):
-            continue
-        # The same adjustments myst-nb makes before it executes (sphinx_.py).
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        if kernel is not None:
-            for rgx, alias in nb_config.kernel_rgx_aliases.items():
-                if re.fullmatch(rgx, kernel):
-                    notebook.metadata["kernelspec"]["name"] = alias
-                    break
-        config = nb_config
-        if nb_config.metadata_key in notebook.metadata:
-            overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
-            overrides.pop("output_folder", None)
-            config = nb_config.copy(**overrides)
-        if config.execution_mode != "cache":
-            continue
-        posix = PurePosixPath(path.as_posix())
-        if any(posix.match(p) for p in config.execution_excludepatterns):
-            continue
-        docname = str(PurePosixPath(rel).with_suffix(""))
-        if not _will_read(env, docname):
-            continue  # an incremental build that does not read this page
-        inputs = _inputs_digest(srcdir, _input_globs(notebook))
-        try:
-            record = cache.match_cache_notebook(notebook)
-        except KeyError:
-            record = None
-        if record is not None and record.data.get(INPUTS_KEY) == inputs:
-            continue  # cached, with the same inputs: myst-nb will use it
-        runs.append(_Run(docname, path, notebook, reader.read_fmt, config, inputs))
-    # Longest first, so that the last one to finish does not start last: the
-    # time of the page's previous run where the cache remembers one, else
-    # (a first build) the length of its code.
-    seconds = {
-        record.uri: record.data.get("execution_seconds", 0.0)
-        for record in sorted(cache.list_cache_records(), key=lambda r: r.created)
-    }
-    cache.db.dispose()  # now, not in a background run's garbage collection
+    with _cache(nb_config.execution_cache_path) as cache:
+        srcdir = Path(app.srcdir)
+        runs = []
+        for rel in sorted(
+            get_matching_files(
+                srcdir,
+                include_patterns=app.config.include_patterns,
+                exclude_patterns=app.config.exclude_patterns,
+            )
+        ):
+            path = srcdir / rel
+            if path.suffix not in (".md", ".ipynb"):
+                continue
+            text = path.read_text(encoding="utf8")
+            reader = create_reader(app, path, text)
+            if reader is None:  # plain Markdown, no notebook
+                continue
+            notebook = reader.read(text)
+            if not any(cell.cell_type == "code" for cell in notebook.cells):
+                continue
+            # The same adjustments myst-nb makes before it executes (sphinx_.py).
+            kernel = notebook.metadata.get("kernelspec", {}).get("name")
+            if kernel is not None:
+                for rgx, alias in nb_config.kernel_rgx_aliases.items():
+                    if re.fullmatch(rgx, kernel):
+                        notebook.metadata["kernelspec"]["name"] = alias
+                        break
+            config = nb_config
+            if nb_config.metadata_key in notebook.metadata:
+                overrides = nb_node_to_dict(notebook.metadata[nb_config.metadata_key])
+                overrides.pop("output_folder", None)
+                config = nb_config.copy(**overrides)
+            if config.execution_mode != "cache":
+                continue
+            posix = PurePosixPath(path.as_posix())
+            if any(posix.match(p) for p in config.execution_excludepatterns):
+                continue
+            docname = str(PurePosixPath(rel).with_suffix(""))
+            if not _will_read(env, docname):
+                continue  # an incremental build that does not read this page
+            inputs = _inputs_digest(srcdir, _input_globs(notebook))
+            try:
+                record = cache.match_cache_notebook(notebook)
+            except KeyError:
+                record = None
+            if record is not None and record.data.get(INPUTS_KEY) == inputs:
+                continue  # cached, with the same inputs: myst-nb will use it
+            runs.append(_Run(docname, path, notebook, reader.read_fmt, config, inputs))
+        # Longest first, so that the last one to finish does not start last: the
+        # time of the page's previous run where the cache remembers one, else
+        # (a first build) the length of its code.
+        seconds = {
+            record.uri: record.data.get("execution_seconds", 0.0)
+            for record in sorted(cache.list_cache_records(), key=lambda r: r.created)
+        }
     code = {
         run.docname: sum(
             len(c.source) for c in run.notebook.cells if c.cell_type == "code"
