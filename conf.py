@@ -115,6 +115,10 @@ os.environ["IPYTHONDIR"] = str(BUILD / "ipython")
 # Every notebook page runs in a kernel of its own; the kernels are forked from
 # one process that has imported these once (_ext/kernel_forkserver.py).
 nb_prefetch_preload = ["numpy", "matplotlib", "torch", "numopt"]
+# The executed pages and gallery examples draw with numopt: a change of its
+# code (not of its comments or docstrings) executes them again, instead of
+# keeping the outputs of the old code.
+nb_prefetch_inputs = ["numopt/**/*.py"]
 nb_execution_mode = os.environ.get("NB_EXECUTION_MODE", "cache")
 # The cache lives beside the HTML output, not inside it: deleting
 # _build/html keeps every executed notebook.

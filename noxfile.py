@@ -78,8 +78,9 @@ def docs(session: nox.Session) -> None:
     Every internal link and anchor of the result is then checked.
 
     Executed notebooks (_build/.jupyter_cache) and gallery outputs
-    (auto_examples/) are caches keyed on the code: unchanged code is not run
-    again. Pass ``-- --fresh`` to drop them and execute everything.
+    (auto_examples/) are caches keyed on their code and numopt's: unchanged
+    code is not run again. Pass ``-- --fresh`` to drop them and execute
+    everything.
     """
     ensure_graphviz(session)
     install(session, "docs")

@@ -37,6 +37,17 @@ changes, the page runs again (and its record is replaced). They are also
 noted as the page's dependencies, so that an incremental build reads the page
 again when they change.
 
+Files that every executed page depends on (the package the pages import) are
+named once, in ``conf.py``::
+
+    nb_prefetch_inputs = ["numopt/**/*.py"]
+
+They count as inputs of every notebook page, and of every gallery example:
+when they change, the gallery's checksums are dropped before the gallery
+starts, so that sphinx-gallery runs every example again instead of keeping
+outputs drawn by the old code. Of a Python file only the code counts: an edit
+of its comments or docstrings executes nothing.
+
 On Linux, the kernels are forked from a server (``kernel_forkserver.py``)
 that has imported the modules in ``nb_prefetch_preload`` once, instead of each
 kernel importing them again (about two seconds of CPU each for torch, numpy,
@@ -51,6 +62,8 @@ before the gallery starts.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import os
 import queue
@@ -188,7 +201,9 @@ def _pending(app) -> list[_Run]:
             docname = str(PurePosixPath(rel).with_suffix(""))
             if not _will_read(env, docname):
                 continue  # an incremental build that does not read this page
-            inputs = _inputs_digest(srcdir, _input_globs(notebook))
+            inputs = _inputs_digest(
+                srcdir, [*app.config.nb_prefetch_inputs, *_input_globs(notebook)]
+            )
             try:
                 record = cache.match_cache_notebook(notebook)
             except KeyError:
@@ -219,10 +234,12 @@ INPUTS_KEY = "nb_prefetch_inputs"
 
 def _input_globs(notebook: Any) -> list[str]:
     globs = notebook.metadata.get("nb_prefetch", {}).get("inputs", [])
+    return _check_globs(globs, "nb_prefetch.inputs")
+
+
+def _check_globs(globs: Any, name: str) -> list[str]:
     if isinstance(globs, str) or not all(isinstance(g, str) for g in globs):
-        raise ExtensionError(
-            f"nb_prefetch.inputs must be a list of globs, got {globs!r}"
-        )
+        raise ExtensionError(f"{name} must be a list of globs, got {globs!r}")
     return list(globs)
 
 
@@ -236,9 +253,40 @@ def _inputs_digest(srcdir: Path, globs: list[str]) -> str | None:
         return None
     digest = hashlib.sha256()
     for path in _input_files(srcdir, globs):
+        stat = path.stat()
         digest.update(path.relative_to(srcdir).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+        digest.update(_content(path, stat.st_mtime_ns, stat.st_size) + b"\0")
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _content(path: Path, mtime_ns: int, size: int) -> bytes:
+    """What of a file the outputs can depend on: its bytes, or for Python
+    source its code (every page asks for the same package's files: they are
+    read once per build, and again only when they change)."""
+    data = path.read_bytes()
+    if path.suffix == ".py":
+        with suppress(SyntaxError, ValueError):
+            return _code(data)
+    return data
+
+
+def _code(source: bytes) -> bytes:
+    """Python source without its comments and docstrings, as a digest input:
+    an edit of those changes no output, and executes nothing again."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(
+            node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+        ):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                node.body = node.body[1:]
+    return ast.dump(tree).encode()
 
 
 def _will_read(env: Any, docname: str) -> bool:
@@ -262,16 +310,65 @@ def _will_read(env: Any, docname: str) -> bool:
 
 
 def note_inputs(app, docname: str, source: list[str]) -> None:
-    """source-read: a page's input files are its dependencies, for Sphinx."""
-    if "nb_prefetch" not in source[0]:
+    """source-read: a notebook page's input files (its own and those of
+    ``nb_prefetch_inputs``) are its dependencies, for Sphinx."""
+    shared = app.config.nb_prefetch_inputs
+    if not shared and "nb_prefetch" not in source[0]:
         return
     path = Path(app.env.doc2path(docname))
     reader = create_reader(app, path, source[0])
     if reader is None:
         return
+    notebook = reader.read(source[0])
+    if not any(cell.cell_type == "code" for cell in notebook.cells):
+        return
     srcdir = Path(app.srcdir)
-    for file in _input_files(srcdir, _input_globs(reader.read(source[0]))):
+    for file in _input_files(srcdir, [*shared, *_input_globs(notebook)]):
         app.env.note_dependency(str(file))
+
+
+#: In each gallery folder: the digest of ``nb_prefetch_inputs`` its outputs
+#: were drawn with.
+GALLERY_STAMP = ".nb_prefetch_inputs"
+
+
+def expire_gallery(app) -> None:
+    """builder-inited, before the gallery: when the files of
+    ``nb_prefetch_inputs`` have changed, every gallery example runs again."""
+    globs = app.config.nb_prefetch_inputs
+    conf = getattr(app.config, "sphinx_gallery_conf", None)
+    if not globs or not conf:
+        return
+    if any(
+        str(value).lower() in ("false", "0")
+        for value in (conf.get("plot_gallery"), getattr(app.config, "plot_gallery", 1))
+    ):  # a build that runs no example: its outputs stay as they are
+        return
+    srcdir = Path(app.srcdir)
+    digest = _inputs_digest(srcdir, globs)
+    dirs = conf.get("gallery_dirs", [])
+    for folder in [dirs] if isinstance(dirs, str) else dirs:
+        dropped = _expire(srcdir / folder, digest)
+        if dropped:
+            logger.info(
+                f"[nb_prefetch] {', '.join(globs)} changed: the {dropped} "
+                f"example(s) of {folder}/ run again"
+            )
+
+
+def _expire(gallery: Path, digest: str | None) -> int:
+    """Drop the gallery's checksums unless its stamp is ``digest``; return how
+    many. sphinx-gallery runs an example whose checksum is missing."""
+    stamp = gallery / GALLERY_STAMP
+    if stamp.is_file() and stamp.read_text(encoding="utf8") == digest:
+        return 0
+    dropped = 0
+    for checksum in sorted(gallery.rglob("*.md5")):
+        checksum.unlink()
+        dropped += 1
+    gallery.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest or "", encoding="utf8")
+    return dropped
 
 
 class _Pool:
@@ -418,6 +515,11 @@ def start_server(app, config) -> None:
         app.nb_prefetch_server.start()
 
 
+def check_inputs(app) -> None:
+    """builder-inited: ``nb_prefetch_inputs`` is a list of globs."""
+    _check_globs(app.config.nb_prefetch_inputs, "nb_prefetch_inputs")
+
+
 def start(app) -> None:
     """builder-inited: start executing every notebook that is not cached."""
     if not hasattr(app.env, "mystnb_config"):
@@ -491,10 +593,14 @@ def setup(app):
     app.setup_extension("myst_nb")
     # Modules the kernels' fork server imports once for all of them.
     app.add_config_value("nb_prefetch_preload", [], "", types=[list, tuple])
+    # Files every executed page and gallery example depends on (globs).
+    app.add_config_value("nb_prefetch_inputs", [], "", types=[list, tuple])
     # Same priority as myst-nb's configuration and the gallery's generation:
     # handlers of equal priority run in the order they were connected.
     app.connect("config-inited", start_server)
+    app.connect("builder-inited", check_inputs, priority=100)
     app.connect("builder-inited", start)
+    app.connect("builder-inited", expire_gallery)
     app.connect("source-read", wait)
     app.connect("source-read", note_inputs)
     app.connect("build-finished", stop)

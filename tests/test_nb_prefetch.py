@@ -59,6 +59,89 @@ def test_inputs_digest_follows_the_files(tmp_path: Path) -> None:
     )
 
 
+def test_of_python_source_only_the_code_counts(tmp_path: Path) -> None:
+    src = tmp_path / "pkg" / "mod.py"
+    src.parent.mkdir()
+
+    def digest(text: str) -> str | None:
+        src.write_text(text)
+        return nb_prefetch._inputs_digest(tmp_path, ["pkg/**/*.py"])
+
+    base = digest(
+        '"""Module."""\n\n'
+        "def f(x):\n"
+        '    """Square x."""\n'
+        "    return x ** 2  # the square\n"
+    )
+    # Comments, docstrings and blank lines: the same digest.
+    assert base == digest(
+        '"""Another module docstring."""\n'
+        "def f(x):\n"
+        '    """Another one."""\n'
+        "    # a comment\n"
+        "    return x ** 2\n"
+    )
+    assert base == digest("def f(x):\n    return x ** 2\n")
+    # Any change of the code: another digest.
+    assert base != digest("def f(x):\n    return x ** 3\n")
+    assert base != digest("def f(x):\n    return 'x ** 2'\n")
+    assert base != digest("def f(x):\n    s = 'docs'\n    return x ** 2\n")
+    # A file that does not parse counts by its bytes.
+    broken = digest("def f(x):\n    return (\n")
+    assert broken not in (None, base)
+    assert broken != digest("def f(x):\n    return ( \n")
+
+
+def test_a_change_of_the_inputs_makes_the_gallery_run_again(tmp_path: Path) -> None:
+    gallery = tmp_path / "auto_examples"
+    (gallery / "part").mkdir(parents=True)
+    checksums = [gallery / "plot_a.py.md5", gallery / "part" / "plot_b.py.md5"]
+    for checksum in checksums:
+        checksum.write_text("0123")
+    # No stamp yet (outputs of unknown code): every checksum goes.
+    assert nb_prefetch._expire(gallery, "one") == 2
+    assert not any(c.exists() for c in checksums)
+    # The gallery then runs and writes them again; the same inputs keep them.
+    for checksum in checksums:
+        checksum.write_text("0123")
+    assert nb_prefetch._expire(gallery, "one") == 0
+    assert all(c.exists() for c in checksums)
+    # Other inputs: they go, once.
+    assert nb_prefetch._expire(gallery, "two") == 2
+    assert not any(c.exists() for c in checksums)
+    assert nb_prefetch._expire(gallery, "two") == 0
+    # A clean build: the folder and its stamp are made.
+    fresh = tmp_path / "fresh"
+    assert nb_prefetch._expire(fresh, "one") == 0
+    assert (fresh / nb_prefetch.GALLERY_STAMP).read_text() == "one"
+
+
+def test_a_build_that_runs_no_example_keeps_the_gallery(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("X = 1\n")
+    checksum = tmp_path / "out" / "plot_a.py.md5"
+    checksum.parent.mkdir()
+
+    def build(plot_gallery: object) -> bool:
+        checksum.write_text("0123")
+        config = SimpleNamespace(
+            nb_prefetch_inputs=["pkg/*.py"],
+            plot_gallery="True",
+            sphinx_gallery_conf={"gallery_dirs": ["out"], "plot_gallery": plot_gallery},
+        )
+        nb_prefetch.expire_gallery(SimpleNamespace(config=config, srcdir=tmp_path))
+        return checksum.exists()
+
+    assert not build("True")  # the first build: no stamp yet
+    assert build("True")  # the same code
+    (tmp_path / "pkg" / "mod.py").write_text("X = 2\n")
+    assert build("False")  # a preview (no example runs): left for the next build
+    assert build(False)
+    assert not build("True")  # the next build that runs them: they run again
+
+
 def _query_cache(path: str) -> None:
     from jupyter_cache import get_cache
 

@@ -196,7 +196,7 @@ def test_notebooks_execute_in_the_background_and_once(tmp_path: Path) -> None:
     """nb_prefetch executes a page before the reading; myst-nb uses that run.
 
     The page reads a file it names as an input: it runs again when that file
-    changes, and not when only its prose does.
+    changes, or numopt's code, and not when only its prose does.
     """
     tree = tmp_path / "site"
     _tree_without_chapters(tree)
@@ -238,6 +238,17 @@ def test_notebooks_execute_in_the_background_and_once(tmp_path: Path) -> None:
     data.write_text("second value")
     log, html = build()
     assert executed.search(log) and "read second value" in html
+
+    # numopt's code is an input of every page (nb_prefetch_inputs in conf.py):
+    # the page is read again when numopt changes, and runs again only when
+    # numopt's code does, not its comments.
+    module = tree / "numopt" / "_validation.py"
+    module.write_text(module.read_text() + "\n# a comment\n")
+    log, html = build()
+    assert not executed.search(log)
+    module.write_text(module.read_text() + "\nEDITED = True\n")
+    log, html = build()
+    assert executed.search(log)
 
 
 _TIMING = re.compile(r"\d\s*(ms|µs|us|s|seconds)\b|time", re.I)
