@@ -16,7 +16,10 @@ the working tree are neither used nor disturbed. Measures:
 - ``incremental no-change rebuild``: Sphinx's own incremental build (output
   and doctrees kept), what ``nox -s serve`` does on every save;
 - ``prose edit``: one chapter's prose changed: which notebooks re-execute;
-- ``code edit``: one chapter's code changed: which notebooks re-execute.
+- ``code edit``: one chapter's code changed: which notebooks re-execute;
+- ``numopt edits``: a comment in numopt, then its code, changed: which
+  notebooks and how many gallery examples re-execute (numopt's code is an
+  input of every page, ``nb_prefetch_inputs`` in ``conf.py``).
 """
 
 from __future__ import annotations
@@ -153,10 +156,18 @@ def _build(tree: Path, *, clean: bool = True) -> tuple[float, str]:
     return elapsed, out.stdout + out.stderr
 
 
-def _executed(log: str) -> list[str]:
-    """Chapters myst-nb executed (not taken from its cache) in a build log."""
-    found = re.findall(r"(chapters/[\w-]+)\.md(?::\d+)?: Executed notebook", log)
-    return sorted(set(found))
+def _executed(log: str, tree: Path) -> list[str]:
+    """Pages executed (not taken from the cache) in a build log."""
+    found = re.findall(r"(\S+)\.md(?::\d+)?: Executed notebook", log)
+    return sorted({Path(p).relative_to(tree).as_posix() for p in found})
+
+
+def _examples_run(log: str) -> int:
+    """How many gallery examples a build ran (sphinx-gallery's summary)."""
+    found = re.search(r"Sphinx-Gallery successfully executed (\d+) out of", log)
+    if found is None:
+        raise RuntimeError("no gallery summary in the build log")
+    return int(found.group(1))
 
 
 def _wipe(tree: Path) -> None:
@@ -204,6 +215,18 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         lines.insert(idx + 1, "_benchmark_edit = 1")
         chapter.write_text("\n".join(lines) + "\n")
         code, code_log = _build(tree)
+        progress(f"  after a code edit: {code:.1f} s; numopt comment edit ...")
+        module = tree / "numopt" / "solvers" / "gradient.py"
+        module.write_text(
+            module.read_text() + "\n# A comment added by the benchmark.\n"
+        )
+        comment, comment_log = _build(tree)
+        progress(
+            f"  after a numopt comment edit: {comment:.1f} s; numopt code edit ..."
+        )
+        module.write_text(module.read_text() + "_BENCHMARK_EDIT = 1\n")
+        numopt_code, numopt_log = _build(tree)
+        progress(f"  after a numopt code edit: {numopt_code:.1f} s")
     return {
         "bare_execution_s": bare,
         "clean_build_s": clean,
@@ -218,14 +241,23 @@ def run(device: str = "cpu", quick: bool = False) -> dict:
         "rebuild_no_change_s": again,
         "incremental_no_change_s": incremental,
         "rebuild_after_prose_edit_s": prose,
-        "executed_after_prose_edit": _executed(prose_log),
+        "executed_after_prose_edit": _executed(prose_log, tree),
         "rebuild_after_code_edit_s": code,
-        "executed_after_code_edit": _executed(code_log),
+        "executed_after_code_edit": _executed(code_log, tree),
         "edited_chapter": chapter.relative_to(tree).as_posix(),
+        "rebuild_after_numopt_comment_edit_s": comment,
+        "executed_after_numopt_comment_edit": _executed(comment_log, tree),
+        "examples_run_after_numopt_comment_edit": _examples_run(comment_log),
+        "rebuild_after_numopt_code_edit_s": numopt_code,
+        "executed_after_numopt_code_edit": _executed(numopt_log, tree),
+        "examples_run_after_numopt_code_edit": _examples_run(numopt_log),
+        "edited_module": module.relative_to(tree).as_posix(),
         "targets": {
             "clean_over_bare": f"<= {targets.BUILD_OVER_BARE}",
             "incremental_no_change_s": "< 10",
             "executed_after_prose_edit": "none",
             "executed_after_code_edit": "only the edited chapter",
+            "executed_after_numopt_comment_edit": "none",
+            "executed_after_numopt_code_edit": "every page and example",
         },
     }

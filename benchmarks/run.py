@@ -115,6 +115,13 @@ def _table(results: dict) -> str:
             f"after a code edit of {b['edited_chapter']}: executed "
             f"{b['executed_after_code_edit'] or 'nothing'}"
         )
+        for what in ("comment", "code"):
+            if f"executed_after_numopt_{what}_edit" in b:
+                out.append(
+                    f"after a {what} edit of {b['edited_module']}: executed "
+                    f"{b[f'executed_after_numopt_{what}_edit'] or 'nothing'} and "
+                    f"{b[f'examples_run_after_numopt_{what}_edit']} gallery example(s)"
+                )
     return "\n".join(out)
 
 
