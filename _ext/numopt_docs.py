@@ -17,6 +17,7 @@
   without the GIF it would also write.
 - ``tidy_animations``: makes the embedded animations work offline and gives
   their frames alt text.
+- ``skip_tuple_fields``: leaves a NamedTuple's fields to its docstring.
 - ``setup``: stops the build early, with the command to run, when Graphviz's
   ``dot`` is missing; builds the wheel; adds the ``numopt-wheel`` role, a link
   to the served wheel from any page.
@@ -566,6 +567,15 @@ def _resolve_wheel_links(app, doctree, docname) -> None:
             )
 
 
+def skip_tuple_fields(app, what, name, obj, skip, options) -> bool | None:
+    """autodoc-skip-member: a NamedTuple's field accessors, whose docstrings
+    only say "Alias for field number 0": the class docstring documents the
+    fields (its Attributes section)."""
+    if str(getattr(obj, "__doc__", "")).startswith("Alias for field number"):
+        return True
+    return None
+
+
 def setup(app):
     app.connect("config-inited", _make_wheel_dir, priority=100)
     app.connect("builder-inited", _require_dot)
@@ -575,5 +585,6 @@ def setup(app):
     app.connect("builder-inited", tidy_execution_times, priority=900)
     app.connect("builder-inited", tidy_animations, priority=900)
     app.connect("doctree-resolved", _resolve_wheel_links)
+    app.connect("autodoc-skip-member", skip_tuple_fields)
     app.add_role("numopt-wheel", wheel_role)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

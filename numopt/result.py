@@ -14,10 +14,16 @@ __all__ = ["OptimizeResult", "Status"]
 class Status(enum.Enum):
     """Why a solver stopped. ``success`` is true only for ``CONVERGED``."""
 
+    #: The gradient norm fell to ``tol`` or below.
     CONVERGED = 0
+    #: ``max_iter`` updates were made and the gradient norm is still above ``tol``.
     MAXITER = 1
+    #: The iterate, the objective or its gradient became non-finite; the result
+    #: holds the last finite iterate.
     DIVERGED = 2
+    #: The callback returned ``True``.
     CALLBACK = 3
+    #: The line search found no step that decreases ``f``.
     LINESEARCH_FAILED = 4
 
     @property
