@@ -17,7 +17,8 @@
   without the GIF it would also write.
 - ``tidy_animations``: makes the embedded animations work offline and gives
   their frames alt text.
-- ``skip_tuple_fields``: leaves a NamedTuple's fields to its docstring.
+- ``skip_empty_members``: leaves out API entries that would say nothing
+  (generated constructors, fields the class docstring documents).
 - ``setup``: stops the build early, with the command to run, when Graphviz's
   ``dot`` is missing; builds the wheel; adds the ``numopt-wheel`` role, a link
   to the served wheel from any page.
@@ -567,13 +568,57 @@ def _resolve_wheel_links(app, doctree, docname) -> None:
             )
 
 
-def skip_tuple_fields(app, what, name, obj, skip, options) -> bool | None:
-    """autodoc-skip-member: a NamedTuple's field accessors, whose docstrings
-    only say "Alias for field number 0": the class docstring documents the
-    fields (its Attributes section)."""
+def skip_empty_members(app, what, name, obj, skip, options) -> bool | None:
+    """autodoc-skip-member: leave out the entries that would say nothing.
+
+    - a constructor with no docstring of its own (a dataclass's generated
+      ``__init__``): the class signature already shows its parameters;
+    - the fields of a dataclass or NamedTuple (a NamedTuple's only say
+      "Alias for field number 0"): every such class of numopt documents them
+      in its docstring's Attributes section, which lists them with their
+      types and meaning;
+    - a ``__slots__`` attribute with no docstring: the class documents it
+      among its parameters.
+    """
+    if skip:
+        return None
+    if name == "__init__" and getattr(obj, "__doc__", None) is None:
+        return True
     if str(getattr(obj, "__doc__", "")).startswith("Alias for field number"):
         return True
+    if name in _fields() and not (isinstance(obj, property) or callable(obj)):
+        return True
     return None
+
+
+def _fields() -> frozenset[str]:
+    """The names of the fields of numopt's dataclasses and of its classes'
+    ``__slots__`` (those given as names, with no docstring)."""
+    global _FIELDS
+    if _FIELDS is None:
+        import dataclasses
+        import importlib
+        import inspect
+        import pkgutil
+
+        import numopt
+
+        names = set()
+        for info in pkgutil.walk_packages(numopt.__path__, "numopt."):
+            module = importlib.import_module(info.name)
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if cls.__module__ != module.__name__:
+                    continue
+                if dataclasses.is_dataclass(cls):
+                    names.update(f.name for f in dataclasses.fields(cls))
+                slots = cls.__dict__.get("__slots__", ())
+                if not isinstance(slots, dict):
+                    names.update([slots] if isinstance(slots, str) else slots)
+        _FIELDS = frozenset(names)
+    return _FIELDS
+
+
+_FIELDS: frozenset[str] | None = None
 
 
 def setup(app):
@@ -585,6 +630,6 @@ def setup(app):
     app.connect("builder-inited", tidy_execution_times, priority=900)
     app.connect("builder-inited", tidy_animations, priority=900)
     app.connect("doctree-resolved", _resolve_wheel_links)
-    app.connect("autodoc-skip-member", skip_tuple_fields)
+    app.connect("autodoc-skip-member", skip_empty_members)
     app.add_role("numopt-wheel", wheel_role)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

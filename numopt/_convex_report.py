@@ -27,10 +27,11 @@ class Counterexample:
 
     Attributes
     ----------
-    x, y : torch.Tensor
-        The two sampled points (``y`` is None for the second-order check,
-        where ``x`` is the point whose Hessian has the most negative
-        eigenvalue).
+    x : torch.Tensor
+        The first sampled point; for the second-order check, the point whose
+        Hessian has the most negative eigenvalue.
+    y : torch.Tensor or None
+        The second sampled point (None for the second-order check).
     theta : float or None
         The weight of ``x`` in the convex combination (definition and sets).
     gap : float or None
@@ -40,8 +41,10 @@ class Counterexample:
         :math:`f(x) + \nabla f(x)^\top (y-x)` and :math:`f(y)` (first order);
         :math:`0` and :math:`\lambda_{\min}(\nabla^2 f(x))` (second order).
         None for sets.
-    lhs, rhs : float or None
-        The two sides of the inequality.
+    lhs : float or None
+        The left side of the inequality.
+    rhs : float or None
+        The right side of the inequality.
     """
 
     x: torch.Tensor
