@@ -586,7 +586,11 @@ def skip_empty_members(app, what, name, obj, skip, options) -> bool | None:
         return True
     if str(getattr(obj, "__doc__", "")).startswith("Alias for field number"):
         return True
-    if name in _fields() and not (isinstance(obj, property) or callable(obj)):
+    if (
+        what in ("class", "attribute")  # a class's member (autodoc, autosummary)
+        and name in _fields()
+        and not (isinstance(obj, property) or callable(obj))
+    ):
         return True
     return None
 

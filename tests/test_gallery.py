@@ -147,6 +147,35 @@ def test_tidy_markdown_removes_sphinx_roles() -> None:
     )
 
 
+class _Documented:
+    def __init__(self) -> None:
+        """A constructor that says something."""
+
+
+def test_api_pages_leave_out_entries_that_say_nothing() -> None:
+    from numopt.convexity import Counterexample
+    from numopt.solvers.constrained import KKTSolution
+
+    def skipped(what: str, name: str, obj: object) -> bool:
+        return numopt_docs.skip_empty_members(None, what, name, obj, False, {}) is True
+
+    sentinel = object()  # what autodoc passes for a field with no default
+    # A dataclass's fields, a NamedTuple's, the generated constructor: skipped.
+    assert skipped("class", "x", sentinel)
+    assert skipped("attribute", "grad_norm", sentinel)
+    assert skipped("class", "multipliers", KKTSolution.multipliers)
+    assert skipped("class", "__init__", Counterexample.__init__)
+    # What says something stays: a property, a documented constructor, a
+    # name that is not a field, a module's own data, what autodoc skips.
+    assert not skipped("class", "point", Counterexample.point)
+    assert not skipped("class", "__init__", _Documented.__init__)
+    assert not skipped("class", "CONVERGED", numopt.Status.CONVERGED)
+    assert not skipped("module", "x", sentinel)
+    assert (
+        numopt_docs.skip_empty_members(None, "class", "x", sentinel, True, {}) is None
+    )
+
+
 def test_execution_times_page_fits_a_phone() -> None:
     page = (
         "**00:01.000** total execution time for 1 file **from auto_examples/sub**:\n\n"
