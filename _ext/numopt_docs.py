@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -595,34 +596,29 @@ def skip_empty_members(app, what, name, obj, skip, options) -> bool | None:
     return None
 
 
+@functools.cache
 def _fields() -> frozenset[str]:
     """The names of the fields of numopt's dataclasses and of its classes'
     ``__slots__`` (those given as names, with no docstring)."""
-    global _FIELDS
-    if _FIELDS is None:
-        import dataclasses
-        import importlib
-        import inspect
-        import pkgutil
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
 
-        import numopt
+    import numopt
 
-        names = set()
-        for info in pkgutil.walk_packages(numopt.__path__, "numopt."):
-            module = importlib.import_module(info.name)
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if cls.__module__ != module.__name__:
-                    continue
-                if dataclasses.is_dataclass(cls):
-                    names.update(f.name for f in dataclasses.fields(cls))
-                slots = cls.__dict__.get("__slots__", ())
-                if not isinstance(slots, dict):
-                    names.update([slots] if isinstance(slots, str) else slots)
-        _FIELDS = frozenset(names)
-    return _FIELDS
-
-
-_FIELDS: frozenset[str] | None = None
+    names = set()
+    for info in pkgutil.walk_packages(numopt.__path__, "numopt."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ != module.__name__:
+                continue
+            if dataclasses.is_dataclass(cls):
+                names.update(f.name for f in dataclasses.fields(cls))
+            slots = cls.__dict__.get("__slots__", ())
+            if not isinstance(slots, dict):
+                names.update([slots] if isinstance(slots, str) else slots)
+    return frozenset(names)
 
 
 def setup(app):
