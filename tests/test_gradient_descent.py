@@ -37,6 +37,36 @@ def test_runs_the_same_under_no_grad() -> None:
     assert quiet.nfev == plain.nfev == quiet.nit + 1 == 21
 
 
+def test_gradients_stay_right_when_f_changes_its_output_dtype_or_device(
+    device: torch.device,
+) -> None:
+    """f may return float32 one time and float64 the next, or its value on
+    the CPU for an x on the GPU: the gradient is the one of x's dtype and
+    device, every time."""
+    from numopt._objective import Objective
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        if x.sum() > 0:
+            return (x.float() ** 2).sum()
+        if x[0] < -1.5:
+            return (x.cpu() ** 4).sum()
+        return (x**3).sum()
+
+    objective = Objective(f)
+    for values in ([1.0, 2.0], [-1.0, -2.0], [-2.0, 0.5], [3.0, 1.0]) * 3:
+        x = torch.tensor(values, dtype=torch.float64, device=device)
+        fx, g = objective.value_and_grad(x)
+        if x.sum() > 0:
+            expected, dtype = 2 * x, torch.float32
+        elif x[0] < -1.5:
+            expected, dtype = 4 * x**3, torch.float64
+        else:
+            expected, dtype = 3 * x**2, torch.float64
+        assert fx.dtype == dtype and g.dtype == torch.float64 and g.device == x.device
+        assert torch.allclose(g, expected)
+    assert objective.nfev == 12
+
+
 def test_result_invariants(device: torch.device, dtype: torch.dtype) -> None:
     x0 = torch.tensor([1.0, -2.0], device=device, dtype=dtype)
     res = gradient_descent(quadratic, x0, lr=0.05, max_iter=50, tol=0)
