@@ -585,8 +585,6 @@ def skip_empty_members(app, what, name, obj, skip, options) -> bool | None:
         return None
     if name == "__init__" and getattr(obj, "__doc__", None) is None:
         return True
-    if str(getattr(obj, "__doc__", "")).startswith("Alias for field number"):
-        return True
     if (
         what in ("class", "attribute")  # a class's member (autodoc, autosummary)
         and name in _fields()
@@ -598,8 +596,8 @@ def skip_empty_members(app, what, name, obj, skip, options) -> bool | None:
 
 @functools.cache
 def _fields() -> frozenset[str]:
-    """The names of the fields of numopt's dataclasses and of its classes'
-    ``__slots__`` (those given as names, with no docstring)."""
+    """The names of the fields of numopt's dataclasses and NamedTuples, and
+    of its classes' ``__slots__`` (those given as names, with no docstring)."""
     import dataclasses
     import importlib
     import inspect
@@ -615,6 +613,8 @@ def _fields() -> frozenset[str]:
                 continue
             if dataclasses.is_dataclass(cls):
                 names.update(f.name for f in dataclasses.fields(cls))
+            if issubclass(cls, tuple):  # a NamedTuple: its _fields
+                names.update(getattr(cls, "_fields", ()))
             slots = cls.__dict__.get("__slots__", ())
             if not isinstance(slots, dict):
                 names.update([slots] if isinstance(slots, str) else slots)
