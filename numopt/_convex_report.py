@@ -118,7 +118,8 @@ class ConvexityReport:
         if self.min_eigenvalue is not None:
             lines.append(f"  min eigenvalue: {self.min_eigenvalue:.4g}")
         if self.counterexample is not None:
-            lines.append(f"  worst: {self.counterexample!r}")
+            label = "first" if self.test == "set" else "worst"
+            lines.append(f"  {label}: {self.counterexample!r}")
         return f"ConvexityReport[{self.test}](\n" + "\n".join(lines) + "\n)"
 
 

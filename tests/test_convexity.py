@@ -351,6 +351,8 @@ def test_nonconvex_sets(S: SampledSet) -> None:
     ce = report.counterexample
     pts = torch.stack([ce.x, ce.y, ce.point])
     assert S.contains(pts).tolist() == [True, True, False]
+    # a set check keeps the first violation it finds, and says so
+    assert "first: Counterexample" in repr(report) and "worst" not in repr(report)
 
 
 def test_set_members_and_samples() -> None:
