@@ -35,7 +35,7 @@ def test_lecture_example_value_and_gradient(ns: dict) -> None:
 
 
 def test_forward_derivative_traces(ns: dict) -> None:
-    """The tangents missing from the notes (errata E24), row by row."""
+    """The tangents missing from the notes (an erratum of the notes), row by row."""
     cos5 = math.cos(5.0)
     expected = {
         (1.0, 0.0): [1, 0, 0.5, 5, 0, 5.5, 5.5],
@@ -96,6 +96,29 @@ def test_vector_inputs(ns: dict) -> None:
     assert ns["grad_mean"].tolist() == pytest.approx(g_ref, abs=1e-6)
     printed = torch.tensor([1.0000, 1.2000, 1.1600, 1.1200, 1.0941])
     torch.testing.assert_close(ns["grad_mean"], printed, atol=5e-5, rtol=0)
+
+
+def test_non_scalar_output_needs_a_seed(ns: dict) -> None:
+    assert "only for scalar outputs" in ns["nonscalar_error"]
+    # y = W x^2: u^T J = (u^T W) * 2x, by hand
+    x, u = [1.0, 2.0, 3.0], [1.0, 10.0]
+    W = [[1.0, 2.0, 0.0], [0.0, 1.0, -1.0]]
+    uW = [u[0] * W[0][j] + u[1] * W[1][j] for j in range(3)]
+    assert ns["vjp_grad"].tolist() == pytest.approx(
+        [uW[j] * 2 * x[j] for j in range(3)]
+    )
+    assert ns["vjp_grad"].tolist() == pytest.approx(ns["uJ"].tolist())
+
+
+def test_leaf_update_needs_no_grad(ns: dict) -> None:
+    assert "leaf Variable that requires grad" in ns["inplace_error"]
+    assert "requires grad" in ns["numpy_error"]
+    assert ns["inside"].requires_grad is False
+    # x_{k+1} = x_k - 0.1 (6 x_k + 1) = 0.4 x_k - 0.1, closed form from 5
+    k = torch.arange(31, dtype=torch.float64)
+    closed = -1 / 6 + (5 + 1 / 6) * 0.4**k
+    torch.testing.assert_close(ns["hand_path"], closed)
+    torch.testing.assert_close(ns["res"].path, closed)
 
 
 def test_dynamic_graph_gradients(ns: dict) -> None:

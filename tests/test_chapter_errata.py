@@ -142,6 +142,19 @@ def test_section_4_autodiff(ns: dict) -> None:
     assert ns["via_v2"] == pytest.approx(2.0)
     assert ns["via_v3"] == pytest.approx(-c5)
     assert ns["via_v2"] + ns["via_v3"] == pytest.approx(ns["x_t"].grad[1].item())
+    # the forward-mode tangent for any seed d is grad f . d (closed form)
+    d = ns["d_seed"].tolist()
+    directional = (0.5 + 5.0) * d[0] + (2.0 - c5) * d[1]
+    assert ns["fwd_d"].derivative == pytest.approx(directional, abs=1e-12)
+    assert ns["grad_dot_d"] == pytest.approx(directional, abs=1e-12)
+    # a second backward() fails exactly where it reaches freed saved tensors
+    assert ns["retain_cases"] == {
+        "same_output_twice": "RuntimeError",
+        "shared_sum": "works, x.grad = 4",  # d/dx (y + 1) + d/dx (3 y), y = x + 1
+        "shared_square": "RuntimeError",
+    }
+    # d/dx [(x + x^2) + (x^2 + x^2)] at x = 5, in one sweep
+    assert ns["summed_grad"] == 1 + 3 * 2 * 5 == 31
     # a non-leaf tensor's .grad is not stored unless retained
     assert ns["non_leaf_grad"] is None
     assert ns["y_mid"].grad.item() == 3.0

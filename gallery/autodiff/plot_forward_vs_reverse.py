@@ -58,8 +58,9 @@ print(f"df/dx2 = {along_x2.derivative:.4f}")
 # Reverse mode: one pass, the whole gradient
 # ------------------------------------------
 # The adjoint column is filled from the bottom up, starting from
-# :math:`\bar v_5 = 1`; an input's adjoint is its partial derivative. The
-# cost does not grow with the number of inputs, which is why training a
+# :math:`\bar v_5 = 1`; an input's adjoint is its partial derivative. One
+# sweep gives the whole gradient, whatever the number of inputs, and costs a
+# small multiple of one evaluation of :math:`f`; that is why training a
 # network with millions of parameters uses reverse mode (backpropagation).
 rev = reverse(lecture_example, point)
 print(rev.trace)
