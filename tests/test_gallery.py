@@ -12,6 +12,7 @@ the pages and downloads themselves.
 from __future__ import annotations
 
 import ast
+import html as html_lib
 import json
 import os
 import re
@@ -407,6 +408,25 @@ def test_site_page_offers_both_downloads(script: Path) -> None:
         )
         assert link, f"no {suffix} download link"
         assert (page.parent / link.group(1)).resolve().is_file()
+
+
+@needs_site
+@pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
+def test_site_page_shows_no_stray_return_values(script: Path) -> None:
+    """A cell that ends in a call such as ``ax.set_xlim(...)`` prints its return
+    value under the code; what a cell prints must be what it means to print."""
+    page = (
+        SITE / "auto_examples" / script.parent.name / script.with_suffix(".html").name
+    )
+    outputs = re.findall(
+        r'<div class="sphx-glr-script-out[^"]*"><div class="highlight"><pre>'
+        r"<span></span>(.*?)</pre>",
+        page.read_text(),
+        re.S,
+    )
+    for block in outputs:
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", block)).strip()
+        assert not re.fullmatch(r"[(\[<].*[)\]>]", text), f"stray output {text!r}"
 
 
 @needs_site

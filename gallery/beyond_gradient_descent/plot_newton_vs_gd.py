@@ -19,18 +19,27 @@ Runs with ``numopt`` and ``torch==2.13.0``; :ref:`Running these examples
 # ---------------------
 # :math:`f(x) = (1 - x_1)^2 + 100 (x_2 - x_1^2)^2` from the classic start
 # :math:`(-1.2, 1)`. :func:`numopt.newton` computes the Hessian with
-# ``torch.func`` and damps its steps by Armijo backtracking; gradient descent
-# needs a step of about :math:`10^{-3}` to be stable in the steep walls of
-# the valley.
+# ``torch.func`` and damps its steps by Armijo backtracking. Gradient
+# descent with a fixed step is stable near the minimizer only if the step is
+# below :math:`2 / \lambda_{\max}`, the largest eigenvalue of the Hessian
+# there: the steep walls of the valley allow only small steps. We take half
+# of that bound.
 import matplotlib.pyplot as plt
+import torch
 
 import numopt
 from numopt.plotting import plot_contour_path, plot_convergence, subplots
 from numopt.problems import get_problem
 
 problem = get_problem("rosenbrock")
+hessian_at_min = torch.func.hessian(problem.f)(
+    torch.ones(2, dtype=torch.float64)
+)
+lam_max = torch.linalg.eigvalsh(hessian_at_min).max().item()
+lr = round(1 / lam_max, 4)
+print(f"lambda_max = {lam_max:.1f}: stable steps alpha < {2 / lam_max:.5f}")
 newton = numopt.newton(problem.f, problem.x0)
-gd = numopt.gradient_descent(problem.f, problem.x0, lr=2e-3, max_iter=2000)
+gd = numopt.gradient_descent(problem.f, problem.x0, lr=lr, max_iter=2000)
 for res in (newton, gd):
     print(
         f"{res.method:>6}: {res.nit:4d} iterations, "
@@ -56,7 +65,7 @@ ax = plot_contour_path(
     problem.f,
     [newton, gd],
     bounds=((-1.5, 1.5), (-0.5, 1.5)),
-    labels=["Newton", r"gradient descent, $\alpha = 0.002$"],
+    labels=["Newton", rf"gradient descent, $\alpha = {lr}$"],
     log_levels=True,
     x_true=problem.minimizers,
 )
@@ -73,8 +82,8 @@ ax = plot_convergence(
     x_true=problem.minimizers,
     labels=["Newton", "gradient descent"],
 )
-ax.set_xscale("symlog", linthresh=10)
 ax.set_xlim(0, gd.nit)
+ax.set_xscale("symlog", linthresh=10)
 
 # %%
 # Near a saddle point
