@@ -126,12 +126,13 @@ def evaluate_batch(f: Fn, X: torch.Tensor) -> torch.Tensor:
     return torch.stack([first] + [_as_scalar(f(x)) for x in X[1:]])
 
 
-def _finite(values: torch.Tensor, X: torch.Tensor) -> None:
-    bad = ~torch.isfinite(values)
+def _finite(values: torch.Tensor, X: torch.Tensor, what: str = "f") -> None:
+    """Raise unless ``values`` (one row per point of ``X``) is finite."""
+    bad = ~torch.isfinite(values.reshape(len(values), -1)).all(1)
     if bool(bad.any()):
         i = int(bad.nonzero()[0, 0])
         raise ValueError(
-            f"f is not finite at {int(bad.sum())} sampled point(s), e.g. "
+            f"{what} is not finite at {int(bad.sum())} sampled point(s), e.g. "
             f"x = {_fmt(X[i].detach())}; restrict the box [low, high] (or the "
             "points) to the domain of f"
         )
@@ -153,7 +154,10 @@ def _values_and_grads(f: Fn, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
         if v.requires_grad:
             (g,) = torch.autograd.grad(v.sum(), Xg, allow_unused=True)
     _finite(v.detach(), X)
-    return v.detach(), (torch.zeros_like(X) if g is None else g.detach())
+    if g is None:
+        return v.detach(), torch.zeros_like(X)
+    _finite(g, X, "the gradient of f")
+    return v.detach(), g.detach()
 
 
 def _sqdist(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ._validation import check_nonnegative
+
 
 def _fmt(t: torch.Tensor | None) -> str:
     if t is None:
@@ -121,6 +123,13 @@ class ConvexityReport:
             label = "first" if self.test == "set" else "worst"
             lines.append(f"  {label}: {self.counterexample!r}")
         return f"ConvexityReport[{self.test}](\n" + "\n".join(lines) + "\n)"
+
+
+def _check_options(strict: bool, atol: float) -> float:
+    """Validate the options every sampling check shares; return ``atol``."""
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict must be True or False, got {strict!r}")
+    return check_nonnegative(atol, "atol")
 
 
 def _report(

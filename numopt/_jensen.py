@@ -10,7 +10,7 @@ import torch
 
 from ._batch import F64, Fn, _along, _as_f64, evaluate_batch
 from ._objective import _as_scalar
-from ._validation import check_callable
+from ._validation import check_callable, check_nonnegative
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ def jensen(
     False
     """
     f = check_callable(f, "f")
+    atol = check_nonnegative(atol, "atol")
     X = _as_f64(samples, "samples")
     if X.ndim not in (1, 2) or X.shape[0] == 0:
         raise ValueError(

@@ -76,6 +76,8 @@ def as_start(x0: Any, dtype: torch.dtype | None = None) -> torch.Tensor:
     (or ``dtype``). The start must be finite.
     """
     if isinstance(x0, torch.Tensor):
+        if x0.is_complex():
+            raise TypeError(f"x0 must be real, got a {x0.dtype} tensor")
         x = x0.detach()
         target = dtype or (x.dtype if x.is_floating_point() else torch.float64)
         x = x.to(dtype=target).clone()

@@ -38,6 +38,7 @@ from ._batch import (
     _as_f64,
     _box,
     _check_n,
+    _finite,
     _generator,
     _sqdist,
     _uniform,
@@ -45,7 +46,7 @@ from ._batch import (
     _values_and_grads,
     evaluate_batch,
 )
-from ._convex_report import ConvexityReport, Counterexample, _report
+from ._convex_report import ConvexityReport, Counterexample, _check_options, _report
 from ._convex_sets import (
     SampledSet,
     affine_set,
@@ -137,10 +138,12 @@ def check_definition(
     Raises
     ------
     TypeError
-        If ``f`` is not callable or does not return a tensor.
+        If ``f`` is not callable or does not return a tensor, or ``strict``
+        is not a bool.
     ValueError
-        If ``low > high``, the shapes disagree, ``n < 1``, or ``f`` is not
-        finite in the box.
+        If ``low > high``, the shapes disagree, ``n < 1``, ``atol < 0``, or
+        ``f`` (for the first- and second-order checks: its gradient or
+        Hessian) is not finite in the box.
 
     Examples
     --------
@@ -152,6 +155,7 @@ def check_definition(
     (False, True)
     """
     f = check_callable(f, "f")
+    atol = _check_options(strict, atol)
     lo, hi = _box(low, high)
     n, g = _check_n(n), _generator(seed)
     x, y = _uniform(lo, hi, n, g), _uniform(lo, hi, n, g)
@@ -204,6 +208,7 @@ def check_first_order(
     False
     """
     f = check_callable(f, "f")
+    atol = _check_options(strict, atol)
     lo, hi = _box(low, high)
     n, g = _check_n(n), _generator(seed)
     x, y = _uniform(lo, hi, n, g), _uniform(lo, hi, n, g)
@@ -240,7 +245,7 @@ def hessian_eigenvalues(f: Fn, x: Any) -> torch.Tensor:
     is symmetrized and handed to :func:`torch.linalg.eigvalsh`. For a scalar
     ``x`` the one eigenvalue is :math:`f''(x)`. By the second-order
     condition, a twice differentiable :math:`f` is convex exactly when every
-    eigenvalue is :math:`\ge 0` everywhere in its (convex) domain.
+    eigenvalue is :math:`\ge 0` everywhere in its open convex domain.
 
     Parameters
     ----------
@@ -271,6 +276,8 @@ def hessian_eigenvalues(f: Fn, x: Any) -> torch.Tensor:
     else:
         x = _as_f64(x, "x")
     H = _hessian(f, x)
+    if not bool(torch.isfinite(H).all()):
+        raise ValueError(f"the Hessian of f is not finite at x = {x.tolist()}")
     return torch.linalg.eigvalsh(0.5 * (H + H.mT))
 
 
@@ -312,6 +319,7 @@ def check_second_order(
     (False, -1.0)
     """
     f = check_callable(f, "f")
+    atol = _check_options(False, atol)
     lo, hi = _box(low, high)
     n, g = _check_n(n), _generator(seed)
     X = _uniform(lo, hi, n, g)
@@ -321,6 +329,7 @@ def check_second_order(
         H = H.reshape(n, X[0].numel(), X[0].numel())
     except Exception:  # not vmappable: one Hessian at a time
         H = torch.stack([_hessian(f, x) for x in X])
+    _finite(H, X, "the Hessian of f")
     lam = torch.linalg.eigvalsh(0.5 * (H + H.mT)).amin(-1)
     return _report(
         "second-order",

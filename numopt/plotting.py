@@ -77,6 +77,8 @@ def plot_objective_1d(
     x_true: float | None = None,
     title: str | None = None,
     num: int = 600,
+    name: str = "f",
+    var: str = "x",
 ) -> Axes:
     """Draw a 1-D objective with the iterates of a solver on it.
 
@@ -101,6 +103,10 @@ def plot_objective_1d(
         Axes title.
     num : int, optional
         Number of points on the curve.
+    name, var : str, optional
+        The symbols (TeX) of the function and of its variable in the axis
+        labels and the legend: ``name="g", var=r"\theta"`` labels the
+        curve :math:`g(\theta)`.
 
     Returns
     -------
@@ -124,8 +130,9 @@ def plot_objective_1d(
     if ax is None:
         _, ax = subplots()
     grid = np.linspace(bounds[0], bounds[1], num)
+    fx = f"{name}({var})"
     ax.plot(
-        grid, _eval(f, grid), color="0.35", lw=1.6, label="objective $f(x)$", zorder=1
+        grid, _eval(f, grid), color="0.35", lw=1.6, label=f"objective ${fx}$", zorder=1
     )
     ax.plot(xs, ys, "-", color=COLORS[0], lw=0.8, alpha=0.6, zorder=2)
     ax.scatter(
@@ -147,7 +154,7 @@ def plot_objective_1d(
         mew=2,
         zorder=4,
         clip_on=False,
-        label=f"start $x_0 = {xs[0]:.4g}$",
+        label=f"start ${var}_0 = {xs[0]:.4g}$",
     )
     ax.plot(
         xs[-1],
@@ -158,7 +165,7 @@ def plot_objective_1d(
         mec="black",
         zorder=5,
         clip_on=False,
-        label=f"final $x = {xs[-1]:.4g}$",
+        label=f"final ${var} = {xs[-1]:.4g}$",
     )
     if x_true is not None:
         ax.axvline(
@@ -166,11 +173,11 @@ def plot_objective_1d(
             color=COLORS[2],
             ls="--",
             lw=1.5,
-            label=f"true minimizer $x^\\star = {x_true:.4g}$",
+            label=f"true minimizer ${var}^\\star = {x_true:.4g}$",
         )
     ax.set_xlim(*bounds)
-    ax.set_xlabel("$x$")
-    ax.set_ylabel("$f(x)$")
+    ax.set_xlabel(f"${var}$")
+    ax.set_ylabel(f"${fx}$")
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)

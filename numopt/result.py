@@ -59,7 +59,9 @@ class OptimizeResult:
     nit : int
         Number of iterations (updates of ``x``) performed.
     nfev : int
-        Number of objective evaluations (each gradient evaluation counts one).
+        Number of objective evaluations (each gradient evaluation counts one;
+        Hessian evaluations are counted apart, in ``extra["nhev"]``, by the
+        solvers that use them).
     status : Status
         Why the solver stopped.
     path : torch.Tensor or None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import scipy.optimize
@@ -85,6 +87,9 @@ def test_projections_are_batched_over_leading_dims() -> None:
 def test_projection_bad_input() -> None:
     with pytest.raises(ValueError, match="low must be <= high"):
         project_box(torch.zeros(2), 1.0, 0.0)
+    with pytest.raises(ValueError, match="not NaN"):
+        project_box(torch.zeros(2), math.nan, 2.0)
+    assert project_box(torch.tensor([-5.0, 5.0]), -math.inf, 1.0).tolist() == [-5, 1]
     with pytest.raises(ValueError, match="radius"):
         project_ball(torch.zeros(2), radius=0.0)
 
@@ -162,6 +167,14 @@ def test_projected_gd_unconstrained_inside_equals_gd_and_bad_input() -> None:
     with pytest.raises(ValueError, match="project must return"):
         projected_gradient_descent(
             lambda x: (x**2).sum(), [1.0, 2.0], project=lambda x: x[:1]
+        )
+    # a projection that changes the dtype would silently change the result's
+    lo = torch.zeros(2, dtype=torch.float64)
+    with pytest.raises(TypeError, match="project must keep the dtype"):
+        projected_gradient_descent(
+            lambda x: (x**2).sum(),
+            torch.tensor([0.5, 0.5]),
+            project=lambda x: torch.clamp(x, lo, lo + 1),
         )
 
 

@@ -232,12 +232,36 @@ def test_unbatched_objective_gives_the_same_report() -> None:
         ((lambda x: torch.stack([x, x]), 0.0, 1.0), {}, ValueError, "scalar"),
         ((lambda x: x.detach().numpy(), 0.0, 1.0), {}, TypeError, "torch tensor"),
         ((torch.log, -1.0, 1.0), {}, ValueError, "domain of f"),
+        ((torch.exp, 0.0, 1.0), {"atol": -1.0}, ValueError, "atol must be >= 0"),
+        ((torch.exp, 0.0, 1.0), {"atol": math.nan}, ValueError, "atol must be finite"),
     ],
 )
 def test_bad_input(args, kwargs, error, match) -> None:
     for check in (check_definition, check_first_order, check_second_order):
         with pytest.raises(error, match=match):
             check(*args, **kwargs)
+
+
+def test_strict_must_be_a_bool() -> None:
+    for check in (check_definition, check_first_order):
+        with pytest.raises(TypeError, match="strict must be True or False"):
+            check(torch.exp, 0.0, 1.0, strict="no")
+
+
+def _nan_derivatives(x: torch.Tensor) -> torch.Tensor:
+    """-x^2 for x < 0: finite and concave there, but torch.where sends the
+    NaN gradient of sqrt(x < 0) into the gradient and the Hessian."""
+    return torch.where(x < 0, -(x**2), torch.sqrt(x))
+
+
+def test_derivatives_that_are_not_finite_are_an_error_not_a_pass() -> None:
+    assert not check_definition(_nan_derivatives, -1.0, -0.1).convex
+    with pytest.raises(ValueError, match="the gradient of f is not finite"):
+        check_first_order(_nan_derivatives, -1.0, -0.1)
+    with pytest.raises(ValueError, match="the Hessian of f is not finite"):
+        check_second_order(_nan_derivatives, -1.0, -0.1)
+    with pytest.raises(ValueError, match="the Hessian of f is not finite"):
+        hessian_eigenvalues(_nan_derivatives, -0.5)
 
 
 def test_hessian_eigenvalues_bad_input() -> None:
@@ -282,6 +306,11 @@ def test_jensen_random_points_in_the_plane() -> None:
 def test_jensen_bad_weights(weights, match) -> None:
     with pytest.raises(ValueError, match=match):
         jensen(torch.exp, [0.0, 1.0], weights)
+
+
+def test_jensen_bad_atol() -> None:
+    with pytest.raises(ValueError, match="atol must be >= 0"):
+        jensen(torch.exp, [0.0, 1.0], atol=-1.0)
 
 
 def test_jensen_bad_samples() -> None:

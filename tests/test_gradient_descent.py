@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -225,6 +226,7 @@ def test_kink_does_not_crash() -> None:
         ({"x0": float("nan")}, ValueError, "x0 must be finite"),
         ({"x0": [1.0, float("inf")]}, ValueError, "x0 must be finite"),
         ({"x0": "abc"}, TypeError, "x0 must be"),
+        ({"x0": torch.zeros(2, dtype=torch.complex64)}, TypeError, "x0 must be real"),
         ({"schedule": "cosine"}, ValueError, "unknown schedule 'cosine'"),
         ({"f": lambda x: torch.stack([x, x])}, ValueError, "f must return a scalar"),
         ({"f": lambda x: 1.0}, TypeError, "f must return a torch tensor"),
@@ -247,8 +249,57 @@ def test_minimize_rejects_unknown_method_and_bad_f() -> None:
 
 
 def test_schedule_returning_bad_step() -> None:
-    with pytest.raises(ValueError, match="schedule"):
+    with pytest.raises(ValueError, match=r"schedule\(0\) must return a step > 0"):
         gradient_descent(abs_quadratic, 0.0, schedule=lambda k: -1.0, max_iter=2)
+    with pytest.raises(ValueError, match="must return a finite step, got nan"):
+        gradient_descent(abs_quadratic, 0.0, schedule=lambda k: math.nan, max_iter=2)
+    with pytest.raises(TypeError, match="must return a number, got str"):
+        gradient_descent(abs_quadratic, 0.0, schedule=lambda k: "0.1", max_iter=2)
+
+
+def test_schedule_may_return_a_tensor() -> None:
+    as_tensor = gradient_descent(
+        quadratic, torch.ones(2), schedule=lambda k: torch.tensor(0.1), max_iter=5
+    )
+    as_float = gradient_descent(quadratic, torch.ones(2), lr=0.1, max_iter=5)
+    torch.testing.assert_close(as_tensor.path, as_float.path)
+
+
+@pytest.mark.parametrize(
+    ("answer", "stops"),
+    [
+        (True, True),
+        (np.True_, True),
+        (torch.tensor(True), True),
+        (torch.tensor([True]), True),
+        (False, False),
+        (None, False),
+        (torch.tensor([True, True]), False),  # not one answer
+        (1, False),  # only bools stop the run
+    ],
+    ids=repr,
+)
+def test_callback_answers_that_stop_the_run(answer: object, stops: bool) -> None:
+    res = gradient_descent(quadratic, torch.ones(2), lr=0.1, callback=lambda *a: answer)
+    assert (res.status is Status.CALLBACK) is stops
+    assert res.nit == 1 if stops else res.nit > 1
+
+
+def test_finite_terms_whose_sum_overflows_are_not_divergence() -> None:
+    # f(x0) = 4.4e307 and |f'(x0)| = 1.4e308 are finite; their sum is not
+    big = gradient_descent(
+        lambda x: 1.5e308 * torch.tanh(x).sum(), [0.3], lr=1e-320, max_iter=3
+    )
+    assert big.status is Status.MAXITER and math.isfinite(big.grad_norm)
+
+
+def test_a_gradient_whose_squares_underflow_is_not_zero() -> None:
+    # sum g_i^2 = 2e-600 underflows to 0, but the gradient is not 0
+    tiny = gradient_descent(lambda x: 1e-300 * x.sum(), [1.0, 2.0], tol=0, max_iter=3)
+    assert tiny.status is Status.MAXITER and tiny.nit == 3
+    assert tiny.grad_norm == pytest.approx(math.sqrt(2) * 1e-300)
+    flat = gradient_descent(lambda x: 0 * x.sum(), [1.0, 2.0], tol=0, max_iter=3)
+    assert flat.status is Status.CONVERGED and flat.nit == 0 and flat.grad_norm == 0
 
 
 def test_record_path_false_keeps_no_path() -> None:

@@ -226,6 +226,7 @@ def test_dtype_and_list_starts() -> None:
         ({"tol": -1.0}, ValueError, "tol"),
         ({"beta": 1.0}, ValueError, "beta"),
         ({"schedule": "cosine"}, ValueError, "unknown schedule"),
+        ({"check_every": 0}, ValueError, "check_every must be >= 1"),
         ({"f": lambda x: torch.log(x)}, ValueError, "not finite at some start"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -65,6 +67,18 @@ def test_plot_objective_1d_artists() -> None:
     assert ax.get_xlim() == (0, 10)
     offsets = ax.collections[0].get_offsets()
     assert len(offsets) == res.nit + 1
+    plt.close("all")
+
+
+def test_plot_objective_1d_names_the_function_and_variable() -> None:
+    res = numopt.gradient_descent(torch.cos, 2.0, lr=0.1, max_iter=5)
+    ax = plot_objective_1d(torch.cos, res, x_true=math.pi, name="g", var=r"\theta")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0] == r"objective $g(\theta)$"
+    assert any(s.startswith(r"start $\theta_0 = 2$") for s in labels)
+    assert any(s.startswith(r"true minimizer $\theta^\star") for s in labels)
+    assert not any("x" in s.replace("max", "") for s in labels)
+    assert ax.get_xlabel() == r"$\theta$" and ax.get_ylabel() == r"$g(\theta)$"
     plt.close("all")
 
 

@@ -67,14 +67,15 @@ right.set_title(r"$x \cos 4x + 2|x|$: tangent at 2")
 # %%
 # The second-order condition
 # --------------------------
-# A twice differentiable function on a convex set is convex exactly when its
-# Hessian is positive semidefinite everywhere (in 1-D:
+# A twice differentiable function on an open convex set is convex exactly
+# when its Hessian is positive semidefinite everywhere (in 1-D:
 # :math:`f''(x) \ge 0`, not :math:`> 0`).
 # :func:`numopt.convexity.check_second_order` looks for the smallest
 # Hessian eigenvalue at random points. For :math:`x^4` it is never negative,
 # though it comes close to 0 near :math:`x = 0`, where :math:`f''(0) = 0`;
-# yet :math:`x^4` is *strictly* convex, as the strict version of the
-# definition confirms: a positive definite Hessian is sufficient for strict
+# yet :math:`x^4` is *strictly* convex (its derivative :math:`4x^3` is
+# strictly increasing), and the strict version of the sampled definition
+# finds no violation: a positive definite Hessian is sufficient for strict
 # convexity, not necessary. Rosenbrock's function fails the test.
 print(check_second_order(lambda x: x**4, -2.0, 2.0))
 print(check_definition(lambda x: x**4, -2.0, 2.0, strict=True))

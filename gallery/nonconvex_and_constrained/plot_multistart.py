@@ -64,6 +64,26 @@ places = sorted({round(v, 4) for v in elsewhere.tolist()})
 print(f"elsewhere: {len(elsewhere)} starts, at {places}")
 
 # %%
+# Which starts did not converge
+# -----------------------------
+# A start counts as converged when its gradient norm falls below ``tol``
+# (``1e-6`` by default). The starts near 0 never do, because of the kink.
+# The others that fail all sit in the valley of the local minimizer with
+# the smallest curvature :math:`f''`: with the step 0.001 their distance to
+# the minimizer shrinks by only :math:`1 - 0.001 f''` per iteration, and
+# after 2000 iterations their gradient is still just above ``tol``.
+second = torch.func.grad(torch.func.grad(problem.f))
+for j, m in sorted(enumerate(known.tolist()), key=lambda jm: jm[1]):
+    mine = (nearest == j) & (distance < 0.01)
+    failed = mine & ~res.success
+    where = "a kink" if m == 0 else f"f'' = {second(known[j]).item():4.1f}"
+    n_failed, n_mine = int(failed.sum()), int(mine.sum())
+    line = f"near {m:7.4f} ({where}): {n_failed:2d} of {n_mine:2d} failed"
+    if failed.any():
+        line += f", largest gradient {res.grad_norms[failed].max():.1e}"
+    print(line)
+
+# %%
 # The final points on the graph
 # -----------------------------
 # Triangles mark the final points of all starts; they collect at the bottoms

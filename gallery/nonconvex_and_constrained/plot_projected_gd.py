@@ -133,7 +133,7 @@ for ax, res in zip(axes, (theta, theta2), strict=True):
         ax=ax,
         bounds=(-math.pi, math.pi),
         title=rf"$g(\theta)$ from $\theta_0 = {start:.2f}$",
+        name="g",
+        var=r"\theta",
     )
-    ax.set_xlabel(r"$\theta$")
-    ax.set_ylabel(r"$g(\theta)$")
 plt.show()

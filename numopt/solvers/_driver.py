@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
 from .._objective import Objective
@@ -65,7 +66,8 @@ def run(
     """Iterate ``step`` from ``x0`` until ``‖∇f‖ <= tol`` or ``max_iter`` updates.
 
     The callback is called as ``callback(k, x_k, f(x_k))`` after each update;
-    returning ``True`` stops the run. An iterate, objective value or gradient
+    returning ``True`` (a Python or NumPy bool, or a one-element bool tensor
+    such as ``x.norm() < 1``) stops the run; any other answer is ignored. An iterate, objective value or gradient
     that is not finite stops the run with ``Status.DIVERGED`` and the last
     finite iterate. A step may raise :class:`Stop` to end the run with another
     status (the iterate is then not updated).
@@ -85,7 +87,7 @@ def run(
     fx, g = objective.value_and_grad(x)
     fun, gnorm = _value_and_norm(fx, g)
     xbound = _absmax(x)
-    if not math.isfinite(fun + gnorm + xbound):
+    if not (math.isfinite(fun) and math.isfinite(gnorm) and math.isfinite(xbound)):
         raise ValueError(
             f"f(x0) or its gradient is not finite (f(x0) = {fun}); "
             "choose an x0 inside the domain of f"
@@ -94,7 +96,7 @@ def run(
     path = [x] if record_path else None
     values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
-    value_and_grad = objective.value_and_grad
+    value_and_grad, isfinite = objective.value_and_grad, math.isfinite
     for k in range(max_iter):
         if gnorm <= tol:
             status = Status.CONVERGED
@@ -113,14 +115,15 @@ def run(
         fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
         if not xbound < near_overflow:  # unknown or large: look at the iterate
             xbound = _absmax(x_new)
-        if not math.isfinite(fun_new + gnorm_new + xbound):
+        # each term on its own: their sum could overflow where none of them does
+        if not (isfinite(fun_new) and isfinite(gnorm_new) and isfinite(xbound)):
             status = Status.DIVERGED
             break
         x, fx, g, fun, gnorm = x_new, fx_new, g_new, fun_new, gnorm_new
         values.append(fun)
         if path is not None:
             path.append(x)
-        if callback is not None and callback(k + 1, x, fun) is True:
+        if callback is not None and _stops(callback(k + 1, x, fun)):
             status = Status.CALLBACK
             break
     else:
@@ -138,6 +141,17 @@ def run(
         method=method,
         extra=extra if extra is not None else {},
     )
+
+
+def _stops(answer: Any) -> bool:
+    """Whether a callback's answer asks to stop the run."""
+    if answer is True:
+        return True
+    if isinstance(answer, np.bool_):
+        return bool(answer)
+    if isinstance(answer, torch.Tensor) and answer.dtype == torch.bool:
+        return answer.numel() == 1 and bool(answer)
+    return False
 
 
 def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
@@ -161,14 +175,19 @@ def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
 
 
 def _unless_overflow(norm: float, g: torch.Tensor) -> float:
-    """``norm``, or ``‖g‖`` scaled by ``max |g_i|`` when the squares overflowed.
+    """``norm``, or ``‖g‖`` scaled by ``max |g_i|`` when the squares overflowed
+    or underflowed.
 
     ``‖g‖`` can be finite while ``Σ g_i²`` is not (``g_i = 1e200``): a run
     whose gradient is huge but finite goes on as the lecture's update says.
+    And ``Σ g_i²`` can be 0 while ``g`` is not (``g_i = 1e-300``): such a
+    run has not reached a stationary point, even with ``tol=0``.
     """
-    if norm != math.inf:
+    if norm != math.inf and norm != 0.0:
         return norm
     m = torch.linalg.vector_norm(g, ord=math.inf)
+    if m.item() == 0.0:  # g == 0: a stationary point
+        return 0.0
     return (torch.linalg.vector_norm(g / m) * m).item()
 
 

@@ -47,8 +47,8 @@ def project_box(x: torch.Tensor, low: Bound, high: Bound) -> torch.Tensor:
     tensor([0.0000, 0.5000, 1.0000])
     """
     low, high = _like(low, x), _like(high, x)
-    if bool((low > high).any()):
-        raise ValueError("low must be <= high in every coordinate")
+    if not bool((low <= high).all()):  # NaN fails this too
+        raise ValueError("low must be <= high in every coordinate (and not NaN)")
     return torch.clamp(x, low, high)
 
 
@@ -221,6 +221,12 @@ def projected_gradient_descent(
     x_start = project(start)
     if not isinstance(x_start, torch.Tensor) or x_start.shape != start.shape:
         raise ValueError("project must return a tensor of the same shape as its input")
+    if x_start.dtype != start.dtype or x_start.device != start.device:
+        raise TypeError(
+            f"project must keep the dtype and device of its input: it turned "
+            f"{start.dtype} on {start.device} into {x_start.dtype} on "
+            f"{x_start.device}"
+        )
     objective = _GradientMapping(f, project, lr)
 
     def step(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +35,16 @@ def step_size(schedule: Schedule, lr: float) -> Callable[[int], float]:
 
         def checked(k: int) -> float:
             alpha = user(k)
-            if not (isinstance(alpha, int | float) and math.isfinite(alpha)):
-                raise ValueError(f"schedule({k}) must return a finite number")
+            if isinstance(alpha, torch.Tensor) and alpha.numel() == 1:
+                alpha = alpha.item()  # a 0-d tensor is a number too
+            if not isinstance(alpha, numbers.Real):
+                raise TypeError(
+                    f"schedule({k}) must return a number, got {type(alpha).__name__}"
+                )
+            if not math.isfinite(alpha):
+                raise ValueError(
+                    f"schedule({k}) must return a finite step, got {alpha}"
+                )
             if alpha <= 0:
                 raise ValueError(f"schedule({k}) must return a step > 0, got {alpha}")
             return float(alpha)

@@ -155,7 +155,11 @@ def multistart(
     iterates of the single-start solver. A start whose gradient norm is at
     most ``tol`` is frozen (masked out of the updates) while the others go
     on; a start whose next iterate, value or gradient is not finite is
-    frozen at its last finite point and marked diverged.
+    frozen at its last finite point and marked diverged. (Finiteness is
+    tested on the sum :math:`f + \|\nabla f\| + \sum_i x_i`, one operation
+    per start: within a factor :math:`n + 2` of the largest float, about
+    :math:`10^{308}` in float64, that sum can overflow, and a start is then
+    marked diverged where the single-start solver goes on.)
 
     Parameters
     ----------
@@ -228,7 +232,9 @@ def multistart(
     max_iter = check_max_iter(max_iter)
     tol = check_nonnegative(tol, "tol")
     beta = check_beta(beta)
-    check_every = check_max_iter(check_every, "check_every") or 1
+    check_every = check_max_iter(check_every, "check_every")
+    if check_every < 1:
+        raise ValueError(f"check_every must be >= 1, got {check_every}")
     if not isinstance(compile, bool):
         raise TypeError(f"compile must be True or False, got {compile!r}")
     x = _as_starts(starts, dtype)

@@ -130,8 +130,10 @@ def preconditioned(
     Returns
     -------
     OptimizeResult
-        As for :func:`~numopt.gradient_descent`; the Hessian at ``x0``
-        (``P=None``) counts as one evaluation in ``nfev``.
+        As for :func:`~numopt.gradient_descent`, with ``extra["nhev"]``, the
+        number of Hessian evaluations: 1 for the Jacobi preconditioner
+        (``P=None``), else 0. As for :func:`~numopt.newton`, ``nfev`` does not
+        count them.
 
     References
     ----------
@@ -154,9 +156,9 @@ def preconditioned(
             f"x0 must be a scalar or a 1-D vector for preconditioned, got shape "
             f"{tuple(x.shape)}"
         )
-    if P is None:
+    P_was_none = P is None
+    if P_was_none:
         P = jacobi_preconditioner(objective.f, x)
-        objective.nfev += 1  # the Hessian at x0
     else:
         P = _check_preconditioner(P, x)
     if P.ndim == 2:
@@ -179,4 +181,5 @@ def preconditioned(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
+        extra={"nhev": int(P_was_none)},
     )
