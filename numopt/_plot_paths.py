@@ -186,24 +186,28 @@ def _distance(path: torch.Tensor, x_true: Any) -> np.ndarray:
 
 
 def _series(item: Any, quantity: str, f: Fn | None, x_true: Any, f_min: Any):
+    # a result carries its values, even without a recorded path; a raw path
+    # (a tensor, whose .values is a method) does not
+    values = item.values if isinstance(item, OptimizeResult) else None
+    if quantity == "fun" and values is not None:
+        return _shifted(values, f_min)
     path = path_of(item)
     if quantity == "error":
         if x_true is None:
             raise ValueError('quantity="error" needs x_true (the minimizer)')
         return _distance(path, x_true)
-    # a result carries its values; a raw path (a tensor, whose .values is a
-    # method) does not
-    values = item.values if isinstance(item, OptimizeResult) else None
-    if f is None and (quantity == "grad_norm" or values is None):
+    if f is None:
         raise ValueError(f'quantity="{quantity}" needs f to evaluate along the path')
     if quantity == "grad_norm":
-        assert f is not None  # checked above
         _, g = _values_and_grads(f, path)
         return g.reshape(len(path), -1).norm(dim=-1).numpy()
-    if values is None:
-        assert f is not None  # checked above
-        with torch.no_grad():
-            values = evaluate_batch(f, path)
+    with torch.no_grad():
+        values = evaluate_batch(f, path)
+    return _shifted(values, f_min)
+
+
+def _shifted(values: torch.Tensor, f_min: Any) -> np.ndarray:
+    """``values - f_min`` (or the values) as a float64 array."""
     out = values.detach().cpu().double().numpy()
     return out if f_min is None else out - float(f_min)
 
@@ -231,7 +235,8 @@ def plot_convergence(
     Parameters
     ----------
     results : OptimizeResult, torch.Tensor or list of these
-        Runs with recorded paths, or raw paths ``(k, *shape)``.
+        Runs with recorded paths, or raw paths ``(k, *shape)``. For
+        ``"fun"`` a run needs no path: it carries its values.
     ax : matplotlib.axes.Axes, optional
         Where to draw.
     labels : sequence of str, optional

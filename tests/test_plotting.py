@@ -371,3 +371,18 @@ def test_plot_convergence_accepts_a_raw_path_for_fun() -> None:
     assert len(ydata) == 10
     assert ydata[0] == pytest.approx(booth(res.path[0]).item())
     plt.close("all")
+
+
+def test_plot_convergence_of_fun_needs_no_recorded_path() -> None:
+    from numopt.problems import booth
+
+    res = numopt.gradient_descent(
+        booth, [0.0, 0.0], lr=0.05, max_iter=30, record_path=False
+    )
+    ax = plot_convergence(res, quantity="fun", f_min=0.0)
+    torch.testing.assert_close(
+        torch.as_tensor(ax.lines[0].get_ydata()), res.values, check_dtype=False
+    )
+    with pytest.raises(ValueError, match="record_path=True"):
+        plot_convergence(res, quantity="error", x_true=[1.0, 3.0])
+    plt.close("all")
