@@ -262,6 +262,17 @@ def test_kkt_lists_become_float64_and_tensors_keep_their_dtype() -> None:
     assert sol.x.dtype == torch.float32
 
 
+def test_kkt_without_constraints_is_the_linear_system_q_x_eq_minus_c() -> None:
+    Q, c = [[4.0, 1.0], [1.0, 3.0]], [1.0, 2.0]
+    expected = torch.linalg.solve(
+        torch.tensor(Q, dtype=f64), -torch.tensor(c, dtype=f64)
+    )
+    for A, b in (([], []), (torch.zeros(0, 2, dtype=f64), torch.zeros(0, dtype=f64))):
+        sol = solve_kkt(Q, c, A, b)
+        torch.testing.assert_close(sol.x, expected)
+        assert sol.multipliers.shape == (0,)
+
+
 @pytest.mark.parametrize(
     ("args", "match"),
     [

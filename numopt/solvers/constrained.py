@@ -365,7 +365,7 @@ def solve_kkt(Q: Any, c: Any, A: Any, b: Any) -> KKTSolution:
     c : array_like, shape (n,)
         Linear term.
     A : array_like, shape (m, n)
-        Constraint matrix (``m`` may be 0).
+        Constraint matrix (``m`` may be 0: ``A=[]``, ``b=[]``).
     b : array_like, shape (m,)
         Right-hand side of the constraints.
 
@@ -455,6 +455,8 @@ def _qp_tensors(Q: Any, c: Any, A: Any, b: Any) -> tuple[torch.Tensor, ...]:
     n = Q.shape[0]
     if c.shape != (n,):
         raise ValueError(f"c must have shape ({n},) to match Q, got {tuple(c.shape)}")
+    if A.shape == (0,):  # A = [] has no rows: no constraints
+        A = A.reshape(0, n)
     if A.ndim != 2 or A.shape[1] != n:
         raise ValueError(f"A must have shape (m, {n}) to match Q, got {tuple(A.shape)}")
     if b.shape != (A.shape[0],):
