@@ -62,6 +62,28 @@ def test_convex_projections_are_nonexpansive(x, y, name: str) -> None:
     assert gap <= torch.linalg.vector_norm(x - y) * (1 + 1e-12) + 1e-12
 
 
+@pytest.mark.parametrize("scale", [5.76e-158, 1e-300, 1.0, 1e200, 1e307])
+def test_circle_projection_lands_on_the_circle_at_any_scale(scale: float) -> None:
+    # the squares of 1e-158 underflow and those of 1e200 overflow
+    x = torch.tensor([[1.0, 0.0, 0.0], [3.0, -4.0, 0.0]], dtype=f64) * scale
+    p = project_circle(x)
+    torch.testing.assert_close(
+        torch.linalg.vector_norm(p, dim=-1),
+        torch.ones(2, dtype=f64),
+        rtol=0,
+        atol=1e-15,
+    )
+    torch.testing.assert_close(project_circle(p), p, rtol=0, atol=1e-15)
+    torch.testing.assert_close(p[1], torch.tensor([0.6, -0.8, 0.0], dtype=f64))
+
+
+def test_ball_projection_of_a_point_whose_squares_overflow() -> None:
+    x = torch.tensor([3e200, -4e200], dtype=f64)
+    torch.testing.assert_close(
+        project_ball(x, radius=2.0), torch.tensor([1.2, -1.6], dtype=f64)
+    )
+
+
 def test_circle_projection_is_expansive_near_zero_and_maps_zero_to_e1() -> None:
     x = torch.tensor([1e-3, 0.0], dtype=f64)
     gap = torch.linalg.vector_norm(project_circle(x) - project_circle(-x))

@@ -4,6 +4,7 @@ equality-constrained quadratic program."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -72,11 +73,12 @@ def project_ball(
     radius = check_positive(radius, "radius")
     center = _like(center, x)
     diff = x - center
-    norm = (
-        diff.abs()
-        if x.ndim == 0
-        else torch.linalg.vector_norm(diff, dim=-1, keepdim=True)
-    )
+    if x.ndim == 0:
+        norm = diff.abs()
+    else:  # scaled by max |d_i|: the squares of 1e200 overflow
+        m = torch.linalg.vector_norm(diff, ord=math.inf, dim=-1, keepdim=True)
+        unit = diff / torch.where(m > 0, m, 1)
+        norm = m * torch.linalg.vector_norm(unit, dim=-1, keepdim=True)
     scale = torch.where(norm > radius, radius / norm, torch.ones_like(norm))
     return center + diff * scale
 
@@ -103,10 +105,14 @@ def project_circle(x: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             "x must have a last dimension of coordinates, got a 0-d tensor"
         )
-    norm = torch.linalg.vector_norm(x, dim=-1, keepdim=True)
+    # scale by max |x_i| first: the squares of 1e-158 underflow and those of
+    # 1e200 overflow, and x / ||x|| would then miss the circle
+    m = torch.linalg.vector_norm(x, ord=math.inf, dim=-1, keepdim=True)
+    y = x / torch.where(m > 0, m, 1)
+    norm = torch.linalg.vector_norm(y, dim=-1, keepdim=True)
     e1 = torch.zeros_like(x)
     e1[..., 0] = 1
-    return torch.where(norm > 0, x / torch.where(norm > 0, norm, 1), e1)
+    return torch.where(m > 0, y / torch.where(m > 0, norm, 1), e1)
 
 
 class _GradientMapping(Objective):
