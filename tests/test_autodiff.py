@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from fractions import Fraction
 from types import SimpleNamespace
 from typing import Any
 
@@ -202,6 +203,10 @@ def test_output_that_is_not_a_new_operation() -> None:
     ]
     assert unused.grad == (2.0,)
     assert unused.trace[2].derivative == 0.0
+    # any input returned as the output gets its own output row, the last too
+    for f, expr in ((lambda a, b: b, "v_1 = v_0"), (lambda a: a, "v_1 = v_0")):
+        out = reverse(f, [1.0, 2.0][: f.__code__.co_argcount])
+        assert out.trace.output.expr == expr and out.trace.output.op == "id"
 
 
 def test_ops_on_plain_numbers() -> None:
@@ -409,6 +414,8 @@ def test_graph_errors() -> None:
         graph(fwd, mode="backward")
     with pytest.raises(ValueError, match=r"mode='reverse' needs a trace from reverse"):
         graph(fwd, mode="reverse")
+    with pytest.raises(TypeError, match=r"trace must be a Trace \(pass result.trace\)"):
+        graph(forward(lecture_example, [X1, X2], [1, 0]))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------
@@ -439,6 +446,11 @@ def _both(f: Any, inputs: list[float]) -> list[Any]:
         (lambda x: x**0.5, -4.0, ValueError, "needs an integer exponent"),
         (lambda x: "abc", 1.0, TypeError, "f must return a number .* got str"),
         (lambda x: None, 1.0, TypeError, "f must return a number .* got NoneType"),
+        # overflow is an error naming the operation, never a silent inf or NaN
+        (lambda x: x * x - x * x, 1e200, OverflowError, "v_0 × v_0 = inf"),
+        (lambda x: log(x * x * x * x), 1e100, OverflowError, "v_2 × v_0 = inf"),
+        (lambda x: x * math.nan, 1.0, ValueError, r"constant nan in \* is not"),
+        (lambda x: x**math.inf, 0.5, ValueError, r"constant inf in \*\* is not"),
     ],
 )
 def test_errors(f: Any, x: float, error: type, message: str, mode: int) -> None:
@@ -467,6 +479,16 @@ def test_argument_errors() -> None:
         reverse(f, 2.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="inputs must hold at least one number"):
         reverse(lambda: 1.0, [])
+    with pytest.raises(ValueError, match="inputs must be finite"):
+        reverse(lambda a: a, [10**400])  # beyond the float range
+
+
+def test_extreme_but_finite_quotients_and_exact_constants() -> None:
+    # b * b underflows for b = 1e-170, but d(a/b)/db = -a/b^2 = -1e140 does not
+    got = reverse(lambda a, b: a / b, [1e-200, 1e-170])
+    assert got.grad == pytest.approx((1e170, -1e140), rel=1e-12)
+    third = reverse(lambda a: a * Fraction(1, 3), [1.0])
+    assert third.grad == pytest.approx((1 / 3,)) and "0.333333" in third.trace[1].expr
 
 
 def test_mixing_calls_is_an_error() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,4 +121,8 @@ def forward(
         for k, (xk, dk) in enumerate(zip(x, d, strict=True))
     ]
     out = finish(tape, f(*variables), Dual)
+    if not math.isfinite(out.tangent):
+        raise OverflowError(
+            f"the directional derivative is {out.tangent!r}: a tangent overflowed"
+        )
     return ForwardResult(out.value, out.tangent, Trace("forward", tape.rows("tangent")))

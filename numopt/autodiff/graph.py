@@ -67,6 +67,10 @@ def graph(trace: Trace, mode: str = "forward") -> graphviz.Digraph:
     >>> g.graph_attr["rankdir"], g.source.count("->")
     ('RL', 8)
     """
+    if not isinstance(trace, Trace):
+        raise TypeError(
+            f"trace must be a Trace (pass result.trace), got {type(trace).__name__}"
+        )
     if mode not in MODES:
         raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
     if mode == "reverse" and trace.mode != "reverse":

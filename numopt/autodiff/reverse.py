@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -144,4 +145,6 @@ def reverse(f: Callable[..., Any], inputs: Sequence[float]) -> ReverseResult:
     out = finish(tape, f(*variables), Node)
     out.backward()
     grad = tuple(v.grad for v in variables)
+    if not all(math.isfinite(g) for g in grad):
+        raise OverflowError(f"the gradient is {grad!r}: an adjoint overflowed")
     return ReverseResult(out.value, grad, Trace("reverse", tape.rows("grad")))

@@ -47,7 +47,7 @@ RULES: dict[str, Rule] = {
     "add": Rule("{0} + {1}", lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
     "sub": Rule("{0} − {1}", lambda a, b: a - b, lambda a, b: (1.0, -1.0)),
     "mul": Rule("{0} × {1}", lambda a, b: a * b, lambda a, b: (b, a)),
-    "div": Rule("{0} / {1}", _check_div, lambda a, b: (1 / b, -a / (b * b))),
+    "div": Rule("{0} / {1}", _check_div, lambda a, b: (1 / b, -(a / b) / b)),
     "neg": Rule("−{0}", lambda a: -a, lambda a: (-1.0,)),
     "log": Rule("ln {0}", _check_log, lambda a: (1 / a,)),
     "exp": Rule("exp {0}", math.exp, lambda a: (math.exp(a),)),
@@ -173,5 +173,5 @@ def constant(c: float) -> str:
     >>> constant(3.0), constant(0.5), constant(-2)
     ('3', '0.5', '(−2)')
     """
-    text = f"{c:g}"
+    text = f"{float(c):g}"
     return f"(−{text[1:]})" if text.startswith("-") else text

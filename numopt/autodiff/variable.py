@@ -10,6 +10,7 @@ mode (:class:`~numopt.autodiff.forward.Dual`) and the reverse mode
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable, Sequence
 from numbers import Real
 from typing import Any, TypeVar
@@ -166,16 +167,36 @@ def apply(op: str, *operands: Any) -> Variable:
     """
     first = _kind(operands, op)
     is_var = tuple(isinstance(o, Variable) for o in operands)
-    values = tuple(o.value if isinstance(o, Variable) else float(o) for o in operands)
+    values = tuple(
+        o.value if isinstance(o, Variable) else _finite_constant(o, op)
+        for o in operands
+    )
     value, partials = rules.evaluate(op, values, is_var)
     words = [
-        rules.name(o.index) if isinstance(o, Variable) else rules.constant(o)
-        for o in operands
+        rules.name(o.index) if isinstance(o, Variable) else rules.constant(v)
+        for o, v in zip(operands, values, strict=True)
     ]
     parents = tuple(o for o in operands if isinstance(o, Variable))
     kept = tuple(p for p, var in zip(partials, is_var, strict=True) if var)
     expr = rules.template(op).format(*words)
+    if not all(math.isfinite(v) for v in (value, *kept)):
+        raise OverflowError(
+            f"{expr} = {value!r} at the inputs given: the value or a partial "
+            "derivative of this operation is not finite (it overflowed)"
+        )
     return type(first)(first.tape, value, op, parents, kept, expr)
+
+
+def _finite_constant(c: Real, op: str) -> float:
+    """A constant operand as a finite float, or an error naming the operation."""
+    try:
+        value = float(c)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        symbol = rules.SYMBOLS.get(op, op)
+        raise ValueError(f"the constant {c!r} in {symbol} is not a finite number")
+    return value
 
 
 def check_inputs(f: Any, inputs: Iterable[Any]) -> tuple[float, ...]:
@@ -203,9 +224,17 @@ def check_numbers(numbers: Iterable[Any], argument: str) -> tuple[float, ...]:
             raise TypeError(f"{argument} must hold numbers, got {type(x).__name__}")
     if not numbers:
         raise ValueError(f"{argument} must hold at least one number")
-    if not all(math.isfinite(x) for x in numbers):
-        raise ValueError(f"{argument} must be finite, got {numbers!r}")
-    return tuple(float(x) for x in numbers)
+    floats = []
+    for x in numbers:
+        try:
+            floats.append(float(x))
+        except OverflowError:  # an int beyond the float range
+            floats.append(math.inf)
+    if not all(math.isfinite(x) for x in floats):
+        raise ValueError(
+            f"{argument} must be finite floats, got {reprlib.repr(numbers)}"
+        )
+    return tuple(floats)
 
 
 V = TypeVar("V", bound=Variable)
@@ -220,7 +249,7 @@ def finish(tape: Tape, out: Any, kind: type[V]) -> V:
     if isinstance(out, Variable):
         if not isinstance(out, kind) or out.tape is not tape:
             raise TypeError("f returned a variable that does not belong to this call")
-        if out is tape.variables[-1]:
+        if out is tape.variables[-1] and out.op != "input":
             return out
         return kind(tape, out.value, "id", (out,), (1.0,), rules.name(out.index))
     if isinstance(out, Real):
