@@ -61,7 +61,7 @@ from ._convex_sets import (
 )
 from ._jensen import JensenResult, jensen
 from ._objective import _as_scalar
-from ._validation import check_callable
+from ._validation import check_callable, check_nonnegative
 
 __all__ = [
     "ConvexityReport",
@@ -319,7 +319,7 @@ def check_second_order(
     (False, -1.0)
     """
     f = check_callable(f, "f")
-    atol = _check_options(False, atol)
+    atol = check_nonnegative(atol, "atol")
     lo, hi = _box(low, high)
     n, g = _check_n(n), _generator(seed)
     X = _uniform(lo, hi, n, g)

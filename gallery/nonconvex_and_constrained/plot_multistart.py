@@ -53,12 +53,13 @@ known = torch.tensor(
     dtype=torch.float64,
 )
 distance, nearest = (res.xs[:, None] - known[None, :]).abs().min(dim=1)
-for j, m in sorted(enumerate(known.tolist()), key=lambda jm: jm[1]):
-    count = int(((nearest == j) & (distance < 0.01)).sum())
-    print(
-        f"minimizer {m:8.4f}, f = {problem.f(known[j]).item():7.4f}: "
-        f"{count:3d} starts"
-    )
+# the starts that end at each minimizer, from left to right
+basins = {
+    j: (nearest == j) & (distance < 0.01) for j in known.argsort().tolist()
+}
+for j, basin in basins.items():
+    m, fm = known[j].item(), problem.f(known[j]).item()
+    print(f"minimizer {m:8.4f}, f = {fm:7.4f}: {int(basin.sum()):3d} starts")
 elsewhere = res.xs[distance >= 0.01]
 places = sorted({round(v, 4) for v in elsewhere.tolist()})
 print(f"elsewhere: {len(elsewhere)} starts, at {places}")
@@ -73,12 +74,12 @@ print(f"elsewhere: {len(elsewhere)} starts, at {places}")
 # the minimizer shrinks by only :math:`1 - 0.001 f''` per iteration, and
 # after 2000 iterations their gradient is still just above ``tol``.
 second = torch.func.grad(torch.func.grad(problem.f))
-for j, m in sorted(enumerate(known.tolist()), key=lambda jm: jm[1]):
-    mine = (nearest == j) & (distance < 0.01)
-    failed = mine & ~res.success
+for j, basin in basins.items():
+    m = known[j].item()
+    failed = basin & ~res.success
     where = "a kink" if m == 0 else f"f'' = {second(known[j]).item():4.1f}"
-    n_failed, n_mine = int(failed.sum()), int(mine.sum())
-    line = f"near {m:7.4f} ({where}): {n_failed:2d} of {n_mine:2d} failed"
+    n_failed, n_basin = int(failed.sum()), int(basin.sum())
+    line = f"near {m:7.4f} ({where}): {n_failed:2d} of {n_basin:2d} failed"
     if failed.any():
         line += f", largest gradient {res.grad_norms[failed].max():.1e}"
     print(line)

@@ -187,12 +187,17 @@ def apply(op: str, *operands: Any) -> Variable:
     return type(first)(first.tape, value, op, parents, kept, expr)
 
 
+def _as_float(x: Real) -> float:
+    """``float(x)``, with inf for an int beyond the float range."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf
+
+
 def _finite_constant(c: Real, op: str) -> float:
     """A constant operand as a finite float, or an error naming the operation."""
-    try:
-        value = float(c)
-    except OverflowError:
-        value = math.inf
+    value = _as_float(c)
     if not math.isfinite(value):
         symbol = rules.SYMBOLS.get(op, op)
         raise ValueError(f"the constant {c!r} in {symbol} is not a finite number")
@@ -224,17 +229,12 @@ def check_numbers(numbers: Iterable[Any], argument: str) -> tuple[float, ...]:
             raise TypeError(f"{argument} must hold numbers, got {type(x).__name__}")
     if not numbers:
         raise ValueError(f"{argument} must hold at least one number")
-    floats = []
-    for x in numbers:
-        try:
-            floats.append(float(x))
-        except OverflowError:  # an int beyond the float range
-            floats.append(math.inf)
+    floats = tuple(_as_float(x) for x in numbers)
     if not all(math.isfinite(x) for x in floats):
         raise ValueError(
             f"{argument} must be finite floats, got {reprlib.repr(numbers)}"
         )
-    return tuple(floats)
+    return floats
 
 
 V = TypeVar("V", bound=Variable)

@@ -67,9 +67,9 @@ def run(
 
     The callback is called as ``callback(k, x_k, f(x_k))`` after each update;
     returning ``True`` (a Python or NumPy bool, or a one-element bool tensor
-    such as ``x.norm() < 1``) stops the run; any other answer is ignored. An iterate, objective value or gradient
-    that is not finite stops the run with ``Status.DIVERGED`` and the last
-    finite iterate. A step may raise :class:`Stop` to end the run with another
+    such as ``x.norm() < 1``) stops the run; any other answer is ignored. An
+    iterate, objective value or gradient that is not finite stops the run
+    with ``Status.DIVERGED`` and the last finite iterate. A step may raise :class:`Stop` to end the run with another
     status (the iterate is then not updated).
 
     An iterate can become non-finite while ``f`` and ``∇f`` stay finite (``f``

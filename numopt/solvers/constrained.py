@@ -75,10 +75,9 @@ def project_ball(
     diff = x - center
     if x.ndim == 0:
         norm = diff.abs()
-    else:  # scaled by max |d_i|: the squares of 1e200 overflow
-        m = torch.linalg.vector_norm(diff, ord=math.inf, dim=-1, keepdim=True)
-        unit = diff / torch.where(m > 0, m, 1)
-        norm = m * torch.linalg.vector_norm(unit, dim=-1, keepdim=True)
+    else:
+        scaled, m = _scaled(diff)
+        norm = m * torch.linalg.vector_norm(scaled, dim=-1, keepdim=True)
     scale = torch.where(norm > radius, radius / norm, torch.ones_like(norm))
     return center + diff * scale
 
@@ -105,14 +104,22 @@ def project_circle(x: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             "x must have a last dimension of coordinates, got a 0-d tensor"
         )
-    # scale by max |x_i| first: the squares of 1e-158 underflow and those of
-    # 1e200 overflow, and x / ||x|| would then miss the circle
-    m = torch.linalg.vector_norm(x, ord=math.inf, dim=-1, keepdim=True)
-    y = x / torch.where(m > 0, m, 1)
+    y, m = _scaled(x)
     norm = torch.linalg.vector_norm(y, dim=-1, keepdim=True)
     e1 = torch.zeros_like(x)
     e1[..., 0] = 1
     return torch.where(m > 0, y / torch.where(m > 0, norm, 1), e1)
+
+
+def _scaled(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x / m`` and ``m = max |x_i|`` along the last dimension (``x`` where m = 0).
+
+    The norm of ``x / m`` is safe to compute: the squares of 1e-158 underflow
+    and those of 1e200 overflow, those of numbers in [-1, 1] with one of
+    them ±1 do neither.
+    """
+    m = torch.linalg.vector_norm(x, ord=math.inf, dim=-1, keepdim=True)
+    return x / torch.where(m > 0, m, 1), m
 
 
 class _GradientMapping(Objective):

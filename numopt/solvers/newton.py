@@ -146,9 +146,9 @@ def newton(
     Returns
     -------
     OptimizeResult
-        ``method="newton"``. ``nfev`` counts the evaluations of ``f``
-        with its gradient and the line-search trials; the Hessian
-        evaluations are counted apart, in ``extra["nhev"]``. ``extra`` holds, one entry per
+        ``method="newton"``. ``nfev`` counts the evaluations of ``f`` with its
+        gradient and the line-search trials; the Hessian evaluations are
+        counted apart, in ``extra["nhev"]``. ``extra`` holds, one entry per
         Newton step computed (a run that ends on a failed step has one more
         entry than ``nit``): ``"min_eigenvalues"`` (smallest eigenvalue of
         the Hessian at :math:`x_k`), ``"directions"`` (``"newton"``, ``"modified"`` or

@@ -156,9 +156,10 @@ def preconditioned(
             f"x0 must be a scalar or a 1-D vector for preconditioned, got shape "
             f"{tuple(x.shape)}"
         )
-    P_was_none = P is None
-    if P_was_none:
+    nhev = 0
+    if P is None:
         P = jacobi_preconditioner(objective.f, x)
+        nhev = 1  # the Hessian at x0
     else:
         P = _check_preconditioner(P, x)
     if P.ndim == 2:
@@ -181,5 +182,5 @@ def preconditioned(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
-        extra={"nhev": int(P_was_none)},
+        extra={"nhev": nhev},
     )
