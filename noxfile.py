@@ -62,7 +62,7 @@ def ensure_system_program(session: nox.Session, program: str, package: str) -> N
 
 
 def ensure_compiler(session: nox.Session) -> None:
-    """torch.compile (``multistart(..., compile=True)``) builds C++ on the CPU."""
+    """torch.compile (``compile=True`` of gradient_descent and multistart) builds C++."""
     ensure_system_program(session, "g++", "g++")
 
 

@@ -18,13 +18,12 @@ Every contender runs the same fixed number of gradient-descent iterations
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import scipy.optimize
 import targets
 import torch
-from harness import compare, measure, progress, sync
+from harness import compare, measure, progress, timed_once
 
 import numopt
 from numopt.problems import himmelblau, wavy_abs
@@ -106,14 +105,13 @@ def run(device: str = "cpu", quick: bool = False, compile: bool = True) -> dict:
                 "hand-written batched floor": lambda: floor(grad, x0),
             }
             if compile:
-                t0 = time.perf_counter()
-                compiled = batched(f, x0, compile=True)  # compiles, then runs
-                sync(device)
-                t_first = time.perf_counter() - t0
+
+                def run_compiled() -> torch.Tensor:
+                    return batched(f, x0, compile=True)
+
+                compiled, t_first = timed_once(run_compiled, device=device)
                 assert torch.allclose(compiled, floor(grad, x0), atol=1e-8)
-                contenders["numopt.multistart(compile=True)"] = lambda: batched(
-                    f, x0, compile=True
-                )
+                contenders["numopt.multistart(compile=True)"] = run_compiled
             stats = compare(contenders, device=device, repeats=reps, warmup=1)
             t_batch = stats["numopt.multistart"]["median_s"]
             t_floor = stats["hand-written batched floor"]["median_s"]

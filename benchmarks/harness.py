@@ -25,6 +25,16 @@ def sync(device: torch.device | str) -> None:
         torch.cuda.synchronize()
 
 
+def timed_once(
+    fn: Callable[[], Any], *, device: torch.device | str = "cpu"
+) -> tuple[Any, float]:
+    """``fn()`` and the seconds it took, once (a first call that compiles)."""
+    t0 = time.perf_counter()
+    out = fn()
+    sync(device)
+    return out, time.perf_counter() - t0
+
+
 def measure(
     fn: Callable[[], Any],
     *,

@@ -39,14 +39,21 @@ def _table(results: dict) -> str:
     if "overhead" in results:
         out.append("Solver overhead per iteration (gradient_descent)")
         out.append(
-            f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11}   targets: "
-            f"<={targets.OVERHEAD_OVER_FLOOR}, <1"
+            f"{'n':>9} {'numopt/floor':>13} {'numopt/SGD':>11} {'eager':>7} "
+            f"{'compiled/floor':>15} {'compiled/SGD':>13} {'compiled':>9}   "
+            f"targets: <={targets.OVERHEAD_OVER_FLOOR}, <1"
         )
         for r in results["overhead"]["rows"]:
-            ok = "ok" if overhead_met(r) else "MISSED"
+            verdict = {None: "-", True: "ok", False: "MISSED"}
+            comp = [
+                f"{r[k]:.3f}" if k in r else "-"
+                for k in ("compiled_over_floor", "compiled_over_sgd")
+            ]
             out.append(
                 f"{r['n']:>9} {r['numopt_over_floor']:>13.3f} "
-                f"{r['numopt_over_sgd']:>11.3f}   {ok}"
+                f"{r['numopt_over_sgd']:>11.3f} {verdict[overhead_met(r)]:>7} "
+                f"{comp[0]:>15} {comp[1]:>13} "
+                f"{verdict[overhead_met(r, 'compiled')]:>9}"
             )
         mem = results["overhead"].get("peak_rss_mib")
         if mem:
@@ -134,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-compile",
         action="store_true",
-        help="multistart: skip the torch.compile contender (compiling takes minutes)",
+        help="overhead, multistart: skip the torch.compile contenders "
+        "(compiling takes minutes)",
     )
     args = parser.parse_args(argv)
     groups = [g for g in args.only.split(",") if g]
@@ -151,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     for group in groups:
         progress(f"== {group} ==")
         module = __import__(f"bench_{group}")
-        kwargs = {"compile": not args.no_compile} if group == "multistart" else {}
+        compiles = group in ("overhead", "multistart")
+        kwargs = {"compile": not args.no_compile} if compiles else {}
         results[group] = module.run(device=args.device, quick=args.quick, **kwargs)
         results[group]["measured"] = here["date"]
     name = args.name or ("gpu" if args.device == "cuda" else "cpu")

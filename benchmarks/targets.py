@@ -18,10 +18,16 @@ GPU_OVER_CPU = 10
 BUILD_OVER_BARE = 1.3
 
 
-def overhead_met(row: dict) -> bool:
-    """Within the factor of the floor, and faster than the torch.optim loop."""
+def overhead_met(row: dict, run: str = "numopt") -> bool | None:
+    """Within the factor of the floor, and faster than the torch.optim loop.
+
+    ``run`` is ``"numopt"`` (the eager solver) or ``"compiled"``
+    (``compile=True``); None when the row has no such run.
+    """
+    if f"{run}_over_floor" not in row:
+        return None
     return (
-        row["numopt_over_floor"] <= OVERHEAD_OVER_FLOOR and row["numopt_over_sgd"] < 1
+        row[f"{run}_over_floor"] <= OVERHEAD_OVER_FLOOR and row[f"{run}_over_sgd"] < 1
     )
 
 

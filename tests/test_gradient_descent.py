@@ -231,6 +231,7 @@ def test_kink_does_not_crash() -> None:
         ({"f": lambda x: torch.stack([x, x])}, ValueError, "f must return a scalar"),
         ({"f": lambda x: 1.0}, TypeError, "f must return a torch tensor"),
         ({"callback": "stop"}, TypeError, "callback must be callable"),
+        ({"compile": 1}, TypeError, "compile must be True or False"),
         ({"x0": -1.0, "f": torch.log}, ValueError, r"f\(x0\)"),
     ],
 )
@@ -300,6 +301,64 @@ def test_a_gradient_whose_squares_underflow_is_not_zero() -> None:
     assert tiny.grad_norm == pytest.approx(math.sqrt(2) * 1e-300)
     flat = gradient_descent(lambda x: 0 * x.sum(), [1.0, 2.0], tol=0, max_iter=3)
     assert flat.status is Status.CONVERGED and flat.nit == 0 and flat.grad_norm == 0
+
+
+def rosenbrock(x: torch.Tensor) -> torch.Tensor:
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(lr=1e-3, max_iter=300),
+        dict(lr=2e-3, schedule="1/t", max_iter=50),
+        dict(schedule=lambda k: 1.5e-3 * 0.99**k, max_iter=200, tol=1.0),
+    ],
+    ids=["constant", "1/t", "callable-converges"],
+)
+def test_compiled_updates_match_the_eager_ones(kw, device) -> None:
+    if device.type == "cuda":
+        pytest.importorskip("triton", reason="torch.compile needs Triton on a GPU")
+    x0 = torch.tensor([-1.2, 1.0], dtype=torch.float64, device=device)
+    eager = gradient_descent(rosenbrock, x0, **kw)
+    # compiled once, for other steps: a new step (a schedule gives one every
+    # iteration) needs no recompilation, as it goes in as a tensor
+    gradient_descent(rosenbrock, x0, lr=1e-4, max_iter=2, compile=True)
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        compiled = gradient_descent(rosenbrock, x0, compile=True, **kw)
+    torch.testing.assert_close(compiled.path, eager.path, rtol=0, atol=1e-12)
+    torch.testing.assert_close(compiled.values, eager.values, rtol=1e-12, atol=0)
+    assert compiled.grad_norm == pytest.approx(eager.grad_norm, rel=1e-9)
+    assert (compiled.nit, compiled.nfev, compiled.status) == (
+        eager.nit,
+        eager.nfev,
+        eager.status,
+    )
+    assert compiled.x.device == x0.device and compiled.path.device == x0.device
+
+
+def test_compiled_updates_stop_at_the_last_finite_iterate() -> None:
+    # the step from 3 lands at x < 0, where -log x is NaN
+    def f(x):
+        return (-torch.log(x) + x).sum()
+
+    nan = gradient_descent(f, [3.0], lr=5.0, max_iter=50, compile=True)
+    assert nan.status is Status.DIVERGED and nan.nit == 0 and nan.x.tolist() == [3.0]
+    # x -> -2x each step: x**2 overflows after 511 of them
+    big = gradient_descent(lambda x: (x**2).sum(), [1.0], lr=1.5, max_iter=2000)
+    comp = gradient_descent(
+        lambda x: (x**2).sum(), [1.0], lr=1.5, max_iter=2000, compile=True
+    )
+    assert comp.status is big.status is Status.DIVERGED
+    assert comp.nit == big.nit and torch.equal(comp.x, big.x)
+    assert math.isfinite(comp.fun) and comp.nfev == big.nfev
+
+
+def test_minimize_passes_compile_on() -> None:
+    res = minimize(
+        lambda x: ((x - 2) ** 2).sum(), torch.zeros(3), lr=0.25, compile=True
+    )
+    assert res.success and torch.allclose(res.x, torch.full((3,), 2.0))
 
 
 def test_record_path_false_keeps_no_path() -> None:

@@ -12,6 +12,7 @@ import torch
 from .._objective import Objective
 from .._validation import check_choice, check_positive
 from ..result import OptimizeResult
+from ._compiled import check_compile, compiled
 from ._driver import Callback, run
 
 __all__ = ["SCHEDULES", "gradient_descent", "step_size"]
@@ -67,6 +68,7 @@ def gradient_descent(
     callback: Callback | None = None,
     dtype: torch.dtype | None = None,
     record_path: bool = True,
+    compile: bool = False,
 ) -> OptimizeResult:
     r"""Minimize ``f`` by gradient descent.
 
@@ -104,6 +106,21 @@ def gradient_descent(
         Floating dtype for the iterates.
     record_path : bool, optional
         Keep every iterate in ``result.path`` (set ``False`` for huge ``x``).
+    compile : bool, optional
+        Compile each update, the step and the evaluation of ``f`` and its
+        gradient at the new point, with :func:`torch.compile` into one call
+        of a few fused kernels, which read ``x`` and the gradient once per
+        update instead of once per tensor operation, and cuts the Python and
+        dispatch cost of each operation. Measured on a CPU, the compiled
+        loop is faster than the hand-written eager one and than a
+        ``torch.optim.SGD`` loop at every size (the site's Performance page
+        has the numbers). Compiling
+        takes seconds, once per objective, shape, dtype and device, so it
+        pays off for long or repeated runs. It needs a C++ compiler on the
+        CPU and Triton on a GPU. The gradient then comes from
+        :func:`torch.func.grad_and_value`, so ``f`` must be free of Python
+        branches on tensor values; the iterates agree with the eager ones to
+        rounding (fused kernels may contract ``a*b + c``).
 
     Returns
     -------
@@ -128,6 +145,7 @@ def gradient_descent(
     """
     objective = Objective(f)
     alpha = step_size(schedule, check_positive(lr, "lr"))
+    fused = _CompiledStep(objective.f, alpha) if check_compile(compile) else None
 
     def step(
         k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
@@ -145,4 +163,42 @@ def gradient_descent(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
+        fused=fused,
     )
+
+
+def _advance(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    g: torch.Tensor,
+    a: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``x - a g``, and ``f``, ``∇f`` and ``[f, ‖∇f‖²]`` there (for torch.compile)."""
+    x_new = x - a * g
+    g_new, fx = torch.func.grad_and_value(lambda z: f(z).reshape(()))(x_new)
+    return x_new, fx, g_new, torch.stack((fx.to(g_new.dtype), (g_new * g_new).sum()))
+
+
+class _CompiledStep:
+    """The gradient step fused with the evaluation after it: a driver ``Fused``.
+
+    The step size goes in as a 0-d tensor: compiled code is specialized to
+    Python floats, and a schedule changes the step every iteration.
+    """
+
+    def __init__(
+        self, f: Callable[[torch.Tensor], torch.Tensor], alpha: Callable[[int], float]
+    ) -> None:
+        self.f, self.alpha = f, alpha
+        self.a = math.nan  # the last step, and the tensor holding it
+        self.a_tensor: torch.Tensor | None = None
+
+    def __call__(
+        self, k: int, x: torch.Tensor, g: torch.Tensor
+    ) -> tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]:
+        a = self.alpha(k)
+        if a != self.a or self.a_tensor is None:
+            self.a, self.a_tensor = a, torch.tensor(a, dtype=x.dtype, device=x.device)
+        advance = compiled(_advance, self.f, (tuple(x.shape), x.dtype, x.device))
+        x_new, fx, g_new, both = advance(self.f, x, g, self.a_tensor)
+        return x_new, a, fx, g_new, both

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import types
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,6 +16,7 @@ from .._validation import (
     check_nonnegative,
     check_positive,
 )
+from ._compiled import check_compile, compiled
 from .gradient import Schedule, step_size
 from .momentum import check_beta
 
@@ -235,8 +234,7 @@ def multistart(
     check_every = check_max_iter(check_every, "check_every")
     if check_every < 1:
         raise ValueError(f"check_every must be >= 1, got {check_every}")
-    if not isinstance(compile, bool):
-        raise TypeError(f"compile must be True or False, got {compile!r}")
+    check_compile(compile)
     x = _as_starts(starts, dtype)
     evaluate = _BatchedObjective(f, x)
     fx, g, gnorm = evaluate(x)
@@ -419,29 +417,12 @@ def _chunk(
     return px, pg, pv, active, nits, torch.stack(xs) if record else None
 
 
-_COMPILED: weakref.WeakKeyDictionary[Callable[..., Any], dict[tuple[Any, ...], Any]]
-_COMPILED = weakref.WeakKeyDictionary()
-
-
 def _compiled_chunk(
     f: Callable[..., Any], x: torch.Tensor, method: str, length: int, record: bool
 ) -> Callable[..., tuple[Any, ...]]:
-    """:func:`_chunk` compiled for ``f`` and the shape, dtype and device of ``x``.
-
-    torch.compile keeps its cache, and its budget of recompilations, per code
-    object: every key gets a copy of the code of its own, compiled for static
-    shapes (the fastest kernels) and reused by later calls. The entries go
-    when ``f`` does.
-    """
-    per_f = _COMPILED.setdefault(f, {})
+    """:func:`_chunk` compiled for ``f`` and the shape, dtype and device of ``x``."""
     key = (tuple(x.shape), x.dtype, x.device, method, length, record)
-    if key not in per_f:
-        code = _chunk.__code__.replace(co_name=f"_chunk_{id(per_f)}_{len(per_f)}")
-        copy = types.FunctionType(code, _chunk.__globals__, code.co_name)
-        per_f[key] = functools.partial(
-            torch.compile(copy, dynamic=False), length=length, record=record
-        )
-    return per_f[key]
+    return compiled(_chunk, f, key, length=length, record=record)
 
 
 class _BatchedObjective:
