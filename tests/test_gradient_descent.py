@@ -354,6 +354,24 @@ def test_compiled_updates_stop_at_the_last_finite_iterate() -> None:
     assert math.isfinite(comp.fun) and comp.nfev == big.nfev
 
 
+def test_compiled_updates_follow_a_branch_on_a_tensor_value() -> None:
+    # the step maps x to -x/2 where sum(x) > 0 and to -2x elsewhere: the
+    # iterates cycle, and the branch taken flips at every update
+    def f(x):
+        if x.sum() > 0:
+            return (x**2).sum()
+        return 2 * (x**2).sum()
+
+    eager = gradient_descent(f, [1.0, 0.5], lr=0.75, max_iter=20)
+    comp = gradient_descent(f, [1.0, 0.5], lr=0.75, max_iter=20, compile=True)
+    signs = torch.sign(eager.path.sum(dim=1))
+    assert torch.equal(
+        signs, torch.tensor([1.0, -1.0] * 10 + [1.0], dtype=torch.float64)
+    )
+    torch.testing.assert_close(comp.path, eager.path, rtol=0, atol=1e-12)
+    assert comp.nit == eager.nit == 20
+
+
 def test_minimize_passes_compile_on() -> None:
     res = minimize(
         lambda x: ((x - 2) ** 2).sum(), torch.zeros(3), lr=0.25, compile=True

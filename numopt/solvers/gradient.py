@@ -118,9 +118,10 @@ def gradient_descent(
         takes seconds, once per objective, shape, dtype and device, so it
         pays off for long or repeated runs. It needs a C++ compiler on the
         CPU and Triton on a GPU. The gradient then comes from
-        :func:`torch.func.grad_and_value`, so ``f`` must be free of Python
-        branches on tensor values; the iterates agree with the eager ones to
-        rounding (fused kernels may contract ``a*b + c``).
+        :func:`torch.func.grad_and_value`; a Python branch on a tensor value
+        in ``f`` still gives the right iterates, but splits the compiled code
+        where it stands. The iterates agree with the eager ones to rounding
+        (fused kernels may contract ``a*b + c``).
 
     Returns
     -------
