@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import numopt
 from numopt import Status, gradient_descent, minimize
 from numopt.problems import abs_quadratic
+from numopt.solvers import _compiled
 
 
 def quadratic(x: torch.Tensor) -> torch.Tensor:
@@ -370,6 +372,71 @@ def test_compiled_updates_follow_a_branch_on_a_tensor_value() -> None:
     )
     torch.testing.assert_close(comp.path, eager.path, rtol=0, atol=1e-12)
     assert comp.nit == eager.nit == 20
+
+
+def test_compiled_results_are_detached_when_f_reads_a_tensor_that_requires_grad():
+    w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    kw = dict(lr=0.1, max_iter=30)
+    eager = gradient_descent(lambda x: ((w * x - 1) ** 2).sum(), [0.0, 0.0], **kw)
+    comp = gradient_descent(
+        lambda x: ((w * x - 1) ** 2).sum(), [0.0, 0.0], compile=True, **kw
+    )
+    assert comp.x.grad_fn is None and not comp.path.requires_grad
+    assert not comp.x.requires_grad
+    torch.testing.assert_close(comp.path, eager.path, rtol=0, atol=1e-12)
+
+
+def test_compiled_values_keep_the_precision_of_f() -> None:
+    # f in float64 for float32 iterates: f(x0) = 1e300 is finite (no false
+    # divergence) and keeps its digits; a one-element float32 gradient has
+    # the norm |g| exactly, as in the eager run
+    def f(x):
+        return ((x.double() - 1 / 3) ** 2).sum() + 1e300
+
+    eager = gradient_descent(f, torch.zeros(3), lr=0.1, max_iter=4)
+    comp = gradient_descent(f, torch.zeros(3), lr=0.1, max_iter=4, compile=True)
+    assert comp.status is eager.status is Status.MAXITER
+    assert (comp.nit, comp.fun) == (eager.nit, eager.fun)
+
+    def g(x):
+        return ((x - 0.3) ** 2).sum()
+
+    eager = gradient_descent(g, torch.zeros(1), lr=0.1, max_iter=7)
+    comp = gradient_descent(g, torch.zeros(1), lr=0.1, max_iter=7, compile=True)
+    assert comp.grad_norm == eager.grad_norm == abs(comp.path[-1, 0] - 0.3).item() * 2
+
+
+class _Shifted:  # a callable and a method as objectives; not hashable (__eq__)
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shifted) and other.c == self.c
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x - self.c) ** 2).sum()
+
+    def loss(self, x: torch.Tensor) -> torch.Tensor:
+        return 2 * self(x)
+
+
+def test_compiled_code_is_kept_for_methods_builtins_and_unhashable_objectives():
+    kw = dict(lr=0.1, max_iter=5, compile=True)
+    p = _Shifted(1.0)
+    first = gradient_descent(p.loss, [0.0, 0.0], **kw)
+    # p.loss is a new method object each time: the code compiled for it stays
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        again = gradient_descent(p.loss, [0.0, 0.0], **kw)
+    assert torch.equal(first.path, again.path)
+    assert len(_compiled._COMPILED[id(p)]) == 1
+    assert gradient_descent(p, [0.0, 0.0], lr=0.25, compile=True).success
+    assert len(_compiled._COMPILED[id(p)]) == 2  # the call and the method
+    res = gradient_descent(torch.sum, [0.0, 0.0], **kw)  # no weak references
+    assert res.x.tolist() == pytest.approx([-0.5, -0.5])
+    key = id(p)
+    del p, first, again
+    gc.collect()
+    assert key not in _compiled._COMPILED  # gone with its objective
 
 
 def test_minimize_passes_compile_on() -> None:

@@ -156,8 +156,8 @@ def test_compiled_iterations_match_the_eager_ones(method, kw, device) -> None:
     # the compiled chunk is kept for the next call with the same f and shape
     again = multistart(himmelblau, starts, method, record_path=True, compile=True, **kw)
     assert torch.equal(again.xs, comp.xs)
-    chunks = _compiled._COMPILED[himmelblau]
-    assert sum(key[1] == tuple(starts.shape) for key in chunks) <= 2
+    chunks = _compiled._COMPILED[id(himmelblau)]
+    assert sum(key[2] == tuple(starts.shape) for key in chunks) <= 2
 
 
 @pytest.mark.parametrize("columns_up_to", [1, 16], ids=["rows", "columns"])
@@ -194,6 +194,19 @@ def test_compiled_iterations_freeze_divergent_starts() -> None:
     assert comp.diverged.tolist() == [False, False, True, True]
     assert torch.equal(comp.xs, eager.xs) and torch.equal(comp.nits, eager.nits)
     assert bool(torch.isfinite(comp.funs).all())
+
+
+def test_compiled_results_are_detached_when_f_reads_a_tensor_that_requires_grad():
+    # torch.func's gradient would otherwise leave the results on autograd's
+    # tape, linked to w (and every chunk kept alive by the next)
+    w = torch.tensor(2.0, dtype=f64, requires_grad=True)
+    starts = torch.linspace(-1, 1, 8, dtype=f64)
+    kw = dict(lr=0.1, max_iter=40, check_every=8)
+    eager = multistart(lambda x: (w * x - 1) ** 2, starts, **kw)
+    comp = multistart(lambda x: (w * x - 1) ** 2, starts, compile=True, **kw)
+    assert not comp.xs.requires_grad and comp.xs.grad_fn is None
+    assert not comp.x.requires_grad
+    torch.testing.assert_close(comp.xs, eager.xs, rtol=0, atol=1e-12)
 
 
 def test_compile_must_be_a_bool() -> None:

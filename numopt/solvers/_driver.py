@@ -184,7 +184,9 @@ def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
     device sync.
     """
     if g.is_cuda:
-        fun, norm = torch.stack((fx.to(g.dtype), torch.linalg.vector_norm(g))).tolist()
+        wide = torch.promote_types(fx.dtype, g.dtype)  # f keeps its precision
+        norm = torch.linalg.vector_norm(g)
+        fun, norm = torch.stack((fx.to(wide), norm.to(wide))).tolist()
         return fun, _unless_overflow(norm, g)
     n = g.numel()
     if n == 1:  # a 1-D problem: |g|, with no reduction to launch

@@ -114,14 +114,16 @@ def gradient_descent(
         dispatch cost of each operation. Measured on a CPU, the compiled
         loop is faster than the hand-written eager one and than a
         ``torch.optim.SGD`` loop at every size (the site's Performance page
-        has the numbers). Compiling
-        takes seconds, once per objective, shape, dtype and device, so it
-        pays off for long or repeated runs. It needs a C++ compiler on the
-        CPU and Triton on a GPU. The gradient then comes from
-        :func:`torch.func.grad_and_value`; a Python branch on a tensor value
-        in ``f`` still gives the right iterates, but splits the compiled code
-        where it stands. The iterates agree with the eager ones to rounding
-        (fused kernels may contract ``a*b + c``).
+        has the numbers). Compiling takes seconds, once per objective, shape,
+        dtype and device (and again when something ``f`` reads from outside,
+        such as a global number, changes), so it pays off for long or
+        repeated runs. It needs a C++ compiler on the CPU and Triton on a
+        GPU. The gradient then comes from :func:`torch.func.grad_and_value`.
+        ``f`` compiles whole only without Python branches on tensor values:
+        with one (``if x.sum() > 0``) the iterates are still right, but ``f``
+        and its gradient run uncompiled, slower than with ``compile=False``.
+        The iterates agree with the eager ones to rounding (fused kernels may
+        contract ``a*b + c``).
 
     Returns
     -------
@@ -177,7 +179,10 @@ def _advance(
     """``x - a g``, and ``f``, ``∇f`` and ``[f, ‖∇f‖²]`` there (for torch.compile)."""
     x_new = x - a * g
     g_new, fx = torch.func.grad_and_value(lambda z: f(z).reshape(()))(x_new)
-    return x_new, fx, g_new, torch.stack((fx.to(g_new.dtype), (g_new * g_new).sum()))
+    # in float64: f keeps its precision, and the squares of a float32 gradient
+    # neither overflow nor round (sqrt(g**2) is |g| exactly, as in the driver)
+    wide = g_new.to(torch.float64)
+    return x_new, fx, g_new, torch.stack((fx.to(torch.float64), (wide * wide).sum()))
 
 
 class _CompiledStep:
@@ -201,5 +206,9 @@ class _CompiledStep:
         if a != self.a or self.a_tensor is None:
             self.a, self.a_tensor = a, torch.tensor(a, dtype=x.dtype, device=x.device)
         advance = compiled(_advance, self.f, (tuple(x.shape), x.dtype, x.device))
-        x_new, fx, g_new, both = advance(self.f, x, g, self.a_tensor)
+        # the gradient comes from torch.func, which no_grad does not switch off;
+        # no_grad keeps autograd from also recording the call, when f reads a
+        # tensor that requires grad: the results stay detached, as eager ones are
+        with torch.no_grad():
+            x_new, fx, g_new, both = advance(self.f, x, g, self.a_tensor)
         return x_new, a, fx, g_new, both

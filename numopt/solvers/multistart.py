@@ -262,18 +262,22 @@ def multistart(
         n = min(check_every, max_iter - k0)
         if compile:  # the chunk is n iterations, padded to check_every
             steps = [alpha(k) for k in range(k0, k0 + n)]
-            x, g, velocity, active, nits, xs = chunk(
-                evaluate.functional,  # f was checked by the eager call above
-                x,
-                g,
-                velocity,
-                active,
-                nits,
-                scalars(*steps, *[0.0] * (check_every - n)),
-                torch.tensor(n, device=x.device),
-                beta_t,
-                tol_t,
-            )
+            # the gradient comes from torch.func; no_grad keeps autograd from
+            # also recording the chunk when f reads a tensor that requires
+            # grad, so the results stay detached, as the eager ones are
+            with torch.no_grad():
+                x, g, velocity, active, nits, xs = chunk(
+                    evaluate.functional,  # f was checked by the eager call above
+                    x,
+                    g,
+                    velocity,
+                    active,
+                    nits,
+                    scalars(*steps, *[0.0] * (check_every - n)),
+                    torch.tensor(n, device=x.device),
+                    beta_t,
+                    tol_t,
+                )
             if paths is not None:
                 paths.extend(xs[:n].unbind(0))
         else:
