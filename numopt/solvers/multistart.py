@@ -158,7 +158,10 @@ def multistart(
     tested on the sum :math:`f + \|\nabla f\| + \sum_i x_i`, one operation
     per start: within a factor :math:`n + 2` of the largest float, about
     :math:`10^{308}` in float64, that sum can overflow, and a start is then
-    marked diverged where the single-start solver goes on.)
+    marked diverged where the single-start solver goes on. At the other
+    end, the norm of a float64 gradient whose entries are all below about
+    :math:`10^{-162}` underflows to 0: with ``tol=0`` such a start stops as
+    converged, where the single-start solver, which rescales, goes on.)
 
     Parameters
     ----------
