@@ -56,7 +56,8 @@ def minimize(
     **options
         Passed to the solver (``lr``, ``max_iter``, ``tol``, ``callback``,
         ``dtype``, ``record_path`` and the method's own options such as
-        ``schedule``, ``beta``, ``P``, ``line_search`` or ``rule``); see each
+        ``schedule``, ``beta``, ``P``, ``line_search``, ``rule`` or
+        ``compile`` (``"gd"``, ``"momentum"``, ``"nesterov"``); see each
         solver's documentation.
 
     Returns

@@ -505,6 +505,48 @@ def test_exact_coordinate_descent_never_increases_f(
     assert res.status in (Status.CONVERGED, Status.MAXITER)
 
 
+# ------------------------------------------------------------ compile=True
+
+
+def rosenbrock(x: torch.Tensor) -> torch.Tensor:
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+@pytest.mark.parametrize(
+    ("solver", "kw"),
+    [
+        (momentum, dict(lr=1e-3, beta=0.9, max_iter=300)),
+        (momentum, dict(lr=1e-3, beta=0.9, max_iter=5000, tol=1e-4)),
+        (nesterov, dict(lr=1e-3, beta=0.9, max_iter=300)),
+        (nesterov, dict(lr=1e-3, beta="auto", max_iter=300)),
+        (momentum, dict(lr=0.1, beta=0.9, max_iter=100)),  # diverges
+    ],
+    ids=["momentum", "momentum-converges", "nesterov", "nesterov-auto", "diverges"],
+)
+def test_compiled_updates_match_the_eager_ones(solver, kw, device) -> None:
+    if device.type == "cuda":
+        pytest.importorskip("triton", reason="torch.compile needs Triton on a GPU")
+    x0 = torch.tensor([-1.2, 1.0], dtype=F64, device=device)
+    eager = solver(rosenbrock, x0, **kw)
+    # compiled once for other numbers: new ones (beta="auto" changes beta_k
+    # every update) need no recompilation
+    solver(rosenbrock, x0, lr=1e-4, beta=0.5, max_iter=2, compile=True)
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        comp = solver(rosenbrock, x0, compile=True, **kw)
+    torch.testing.assert_close(comp.path, eager.path, rtol=0, atol=1e-12)
+    torch.testing.assert_close(comp.values, eager.values, rtol=1e-12, atol=0)
+    assert (comp.nit, comp.nfev, comp.status) == (eager.nit, eager.nfev, eager.status)
+    assert comp.x.grad_fn is None and comp.x.device == x0.device
+
+
+def test_minimize_passes_compile_on_to_momentum_and_nesterov() -> None:
+    for method in ("momentum", "nesterov"):
+        res = minimize(
+            lambda x: ((x - 2) ** 2).sum(), [0.0, 0.0], method, lr=0.1, compile=True
+        )
+        assert res.success and res.x.tolist() == pytest.approx([2.0, 2.0])
+
+
 # ----------------------------------------------------- divergence, bad input
 
 
@@ -586,6 +628,8 @@ def test_objective_turning_nan_mid_run(solver, x0: float, lr: float, nit: int) -
             "x0 must be finite",
         ),
         (coordinate_descent, {"tol": -1.0}, ValueError, "tol must be >= 0"),
+        (momentum, {"lr": 0.1, "compile": "yes"}, TypeError, "compile must be True"),
+        (nesterov, {"lr": 0.1, "compile": 1}, TypeError, "compile must be True"),
     ],
 )
 def test_bad_input_names_the_argument(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import types
 import weakref
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["check_compile", "compiled"]
+__all__ = ["Scalar", "check_compile", "compiled", "evaluate"]
 
 #: Compiled code per objective: ``id(owner) -> {key: compiled function}``,
 #: where the owner is ``f`` itself, or its object for a bound method (a new
@@ -63,3 +64,35 @@ def _entries(f: Callable[..., Any]) -> dict[tuple[Any, ...], Any]:
             _KEPT.append(owner)
         _COMPILED[key] = {}
     return _COMPILED[key]
+
+
+def evaluate(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``f(x)``, ``∇f(x)`` and ``[f(x), ‖∇f(x)‖²]``: for compiled code.
+
+    The pair is in float64: ``f`` keeps its precision, and the squares of a
+    float32 gradient neither overflow nor round (``sqrt(g**2)`` is ``|g|``
+    exactly, as in the eager driver).
+    """
+    g, fx = torch.func.grad_and_value(lambda z: f(z).reshape(()))(x)
+    wide = g.to(torch.float64)
+    return fx, g, torch.stack((fx.to(torch.float64), (wide * wide).sum()))
+
+
+class Scalar:
+    """A number as a 0-d tensor for compiled code, made again only when it changes.
+
+    Compiled code is specialized to Python floats: a step size or momentum
+    that changes every iteration (a schedule) would recompile it each time.
+    """
+
+    def __init__(self) -> None:
+        self.value = math.nan
+        self.tensor: torch.Tensor | None = None
+
+    def __call__(self, value: float, like: torch.Tensor) -> torch.Tensor:
+        if value != self.value or self.tensor is None:
+            self.value = value
+            self.tensor = torch.tensor(value, dtype=like.dtype, device=like.device)
+        return self.tensor

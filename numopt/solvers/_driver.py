@@ -39,11 +39,11 @@ Callback = Callable[[int, torch.Tensor, float], Any]
 
 #: A step fused with the evaluation at the new point (one compiled call):
 #: ``(k, x_k, g_k) -> (x_{k+1}, s, f(x_{k+1}), ∇f(x_{k+1}), values)``, where
-#: ``x_{k+1} = x_k - s g_k`` and ``values`` is the tensor
-#: ``[f(x_{k+1}), ‖∇f(x_{k+1})‖²]``.
+#: ``x_{k+1} = x_k - s g_k`` (``s`` None for a step of another form) and
+#: ``values`` is the tensor ``[f(x_{k+1}), ‖∇f(x_{k+1})‖²]``.
 Fused = Callable[
     [int, torch.Tensor, torch.Tensor],
-    tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor],
+    tuple[torch.Tensor, float | None, torch.Tensor, torch.Tensor, torch.Tensor],
 ]
 
 
@@ -131,7 +131,7 @@ def run(
         else:  # step and evaluation in one call
             x_new, s, fx_new, g_new, both = fused(k, x, g)
             objective.nfev += 1
-            xbound += abs(s) * gnorm * (1 + 1e-6)
+            xbound = math.inf if s is None else xbound + abs(s) * gnorm * (1 + 1e-6)
             fun_new, squares = both.tolist()
             gnorm_new = _unless_overflow(math.sqrt(squares), g_new)
         if not xbound < near_overflow:  # unknown or large: look at the iterate

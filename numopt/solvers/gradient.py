@@ -12,7 +12,7 @@ import torch
 from .._objective import Objective
 from .._validation import check_choice, check_positive
 from ..result import OptimizeResult
-from ._compiled import check_compile, compiled
+from ._compiled import Scalar, check_compile, compiled, evaluate
 from ._driver import Callback, run
 
 __all__ = ["SCHEDULES", "gradient_descent", "step_size"]
@@ -179,37 +179,26 @@ def _advance(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``x - a g``, and ``f``, ``∇f`` and ``[f, ‖∇f‖²]`` there (for torch.compile)."""
     x_new = x - a * g
-    g_new, fx = torch.func.grad_and_value(lambda z: f(z).reshape(()))(x_new)
-    # in float64: f keeps its precision, and the squares of a float32 gradient
-    # neither overflow nor round (sqrt(g**2) is |g| exactly, as in the driver)
-    wide = g_new.to(torch.float64)
-    return x_new, fx, g_new, torch.stack((fx.to(torch.float64), (wide * wide).sum()))
+    return x_new, *evaluate(f, x_new)
 
 
 class _CompiledStep:
-    """The gradient step fused with the evaluation after it: a driver ``Fused``.
-
-    The step size goes in as a 0-d tensor: compiled code is specialized to
-    Python floats, and a schedule changes the step every iteration.
-    """
+    """The gradient step fused with the evaluation after it: a driver ``Fused``."""
 
     def __init__(
         self, f: Callable[[torch.Tensor], torch.Tensor], alpha: Callable[[int], float]
     ) -> None:
         self.f, self.alpha = f, alpha
-        self.a = math.nan  # the last step, and the tensor holding it
-        self.a_tensor: torch.Tensor | None = None
+        self.step = Scalar()
 
     def __call__(
         self, k: int, x: torch.Tensor, g: torch.Tensor
     ) -> tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]:
         a = self.alpha(k)
-        if a != self.a or self.a_tensor is None:
-            self.a, self.a_tensor = a, torch.tensor(a, dtype=x.dtype, device=x.device)
         advance = compiled(_advance, self.f, (tuple(x.shape), x.dtype, x.device))
         # the gradient comes from torch.func, which no_grad does not switch off;
         # no_grad keeps autograd from also recording the call, when f reads a
         # tensor that requires grad: the results stay detached, as eager ones are
         with torch.no_grad():
-            x_new, fx, g_new, both = advance(self.f, x, g, self.a_tensor)
+            x_new, fx, g_new, both = advance(self.f, x, g, self.step(a, x))
         return x_new, a, fx, g_new, both

@@ -10,7 +10,8 @@ import torch
 from .._objective import Objective
 from .._validation import check_nonnegative, check_positive
 from ..result import OptimizeResult
-from ._driver import Callback, run
+from ._compiled import Scalar, check_compile, compiled, evaluate
+from ._driver import Callback, Fused, run
 
 __all__ = ["momentum", "nesterov"]
 
@@ -34,6 +35,7 @@ def momentum(
     callback: Callback | None = None,
     dtype: torch.dtype | None = None,
     record_path: bool = True,
+    compile: bool = False,
 ) -> OptimizeResult:
     r"""Minimize ``f`` by gradient descent with heavy-ball momentum.
 
@@ -74,6 +76,11 @@ def momentum(
         Floating dtype for the iterates.
     record_path : bool, optional
         Keep every iterate in ``result.path``.
+    compile : bool, optional
+        Compile each update with :func:`torch.compile`, as
+        :func:`~numopt.gradient_descent` does (see there): one call of a few
+        fused kernels instead of one torch operation at a time; compiling
+        takes seconds, and needs a C++ compiler on the CPU (Triton on a GPU).
 
     Returns
     -------
@@ -117,6 +124,7 @@ def momentum(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
+        fused=_momentum_fused(compile, objective, False, lambda k: beta, alpha),
     )
 
 
@@ -131,6 +139,7 @@ def nesterov(
     callback: Callback | None = None,
     dtype: torch.dtype | None = None,
     record_path: bool = True,
+    compile: bool = False,
 ) -> OptimizeResult:
     r"""Minimize ``f`` by Nesterov's accelerated gradient method.
 
@@ -182,6 +191,11 @@ def nesterov(
         Floating dtype for the iterates.
     record_path : bool, optional
         Keep every iterate :math:`x_k` in ``result.path``.
+    compile : bool, optional
+        Compile each update with :func:`torch.compile`, as
+        :func:`~numopt.gradient_descent` does (see there): one call of a few
+        fused kernels instead of one torch operation at a time; compiling
+        takes seconds, and needs a C++ compiler on the CPU (Triton on a GPU).
 
     Returns
     -------
@@ -239,4 +253,61 @@ def nesterov(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
+        fused=_momentum_fused(compile, objective, True, momentum_at, alpha),
     )
+
+
+def _update(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    g: torch.Tensor,
+    v: torch.Tensor,
+    a: torch.Tensor,
+    beta: torch.Tensor,
+    *,
+    look_ahead: bool,
+) -> tuple[torch.Tensor, ...]:
+    """One update and the evaluation after it (for torch.compile).
+
+    Heavy ball, or Nesterov's update with ``look_ahead``.
+    """
+    if look_ahead:  # the gradient at y_k = x_k + beta_k v_k
+        ahead = beta * v
+        _, g_ahead, _ = evaluate(f, x + ahead)
+        v = ahead - a * g_ahead
+    else:
+        v = beta * v - a * g
+    x_new = x + v
+    return x_new, v, *evaluate(f, x_new)
+
+
+def _momentum_fused(
+    compile: bool,
+    objective: Objective,
+    look_ahead: bool,
+    beta_at: Callable[[int], float],
+    alpha: float,
+) -> Fused | None:
+    """A driver ``Fused`` running :func:`_update` compiled; None without ``compile``."""
+    if not check_compile(compile):
+        return None
+    f, step, beta = objective.f, Scalar(), Scalar()
+    v: torch.Tensor | None = None  # the velocity v_k; None stands for v_0 = 0
+
+    def fused(
+        k: int, x: torch.Tensor, g: torch.Tensor
+    ) -> tuple[torch.Tensor, None, torch.Tensor, torch.Tensor, torch.Tensor]:
+        nonlocal v
+        if v is None:
+            v = torch.zeros_like(x)
+        key = (tuple(x.shape), x.dtype, x.device, look_ahead)
+        advance = compiled(_update, f, key, look_ahead=look_ahead)
+        with torch.no_grad():  # detached results: see gradient._CompiledStep
+            x_new, v, fx, g_new, both = advance(
+                f, x, g, v, step(alpha, x), beta(beta_at(k), x)
+            )
+        if look_ahead:
+            objective.nfev += 1  # the gradient at y_k; the driver counts the other
+        return x_new, None, fx, g_new, both
+
+    return fused
