@@ -129,9 +129,12 @@ def run(
             fx_new, g_new = value_and_grad(x_new)
             fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
         else:  # step and evaluation in one call
-            x_new, s, fx_new, g_new, both = fused(k, x, g)
+            x_new, scale, fx_new, g_new, both = fused(k, x, g)
             objective.nfev += 1
-            xbound = math.inf if s is None else xbound + abs(s) * gnorm * (1 + 1e-6)
+            if scale is None:
+                xbound = math.inf
+            else:
+                xbound += abs(scale) * gnorm * (1 + 1e-6)
             fun_new, squares = both.tolist()
             gnorm_new = _unless_overflow(math.sqrt(squares), g_new)
         if not xbound < near_overflow:  # unknown or large: look at the iterate
