@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 import types
@@ -31,25 +30,49 @@ def check_compile(compile: object) -> bool:
 
 
 def compiled(
-    fn: Callable[..., Any], f: Callable[..., Any], key: tuple[Any, ...], **fixed: Any
+    fn: Callable[..., Any],
+    f: Callable[..., Any],
+    like: torch.Tensor,
+    key: tuple[Any, ...] = (),
+    **fixed: Any,
 ) -> Callable[..., Any]:
-    """``fn`` compiled for the objective ``f`` and ``key``, with ``fixed`` arguments.
+    """``fn`` compiled for the objective ``f``, with ``fixed`` arguments.
 
     torch.compile keeps its cache, and its budget of recompilations, per code
-    object: every ``(fn, key)`` of an ``f`` gets a copy of ``fn``'s code of
-    its own, compiled for static shapes (the fastest kernels) and reused by
-    later calls. ``key`` holds what the compiled code is specialized to (the
-    shape, dtype and device of the iterates, and ``fixed``). The entries go
-    when ``f`` does (for a bound method: when its object does). ``f`` need
-    not be hashable.
+    object: every ``fn`` of an ``f`` gets a copy of ``fn``'s code of its own
+    for each shape, dtype and device of ``like`` (the iterates), each value
+    of ``fixed`` and each ``key`` (anything else the code is specialized
+    to), compiled for static shapes (the fastest kernels) and reused by later
+    calls. The entries go when ``f`` does (for a bound method: when its
+    object does). ``f`` need not be hashable.
+
+    The compiled code runs under :func:`torch.no_grad`. Its gradients come
+    from :mod:`torch.func`, which no_grad does not switch off; no_grad keeps
+    autograd from also recording the call when ``f`` reads a tensor that
+    requires grad, so the results are detached, as the eager solvers' are.
     """
     per_f = _entries(f)
-    full_key = (fn.__name__, getattr(f, "__func__", None), *key)
+    full_key = (
+        fn.__name__,
+        getattr(f, "__func__", None),
+        tuple(like.shape),
+        like.dtype,
+        like.device,
+        tuple(sorted(fixed.items())),
+        *key,
+    )
     if full_key not in per_f:
         name = f"{fn.__name__}_{id(per_f)}_{len(per_f)}"
         code = fn.__code__.replace(co_name=name)
-        copy = types.FunctionType(code, fn.__globals__, name)
-        per_f[full_key] = functools.partial(torch.compile(copy, dynamic=False), **fixed)
+        copy = torch.compile(
+            types.FunctionType(code, fn.__globals__, name), dynamic=False
+        )
+
+        def call(*args: Any) -> Any:
+            with torch.no_grad():
+                return copy(*args, **fixed)
+
+        per_f[full_key] = call
     return per_f[full_key]
 
 

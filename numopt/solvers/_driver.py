@@ -121,22 +121,20 @@ def run(
             except Stop as stop:
                 status = stop.status
                 break
-            if isinstance(x_new, tuple):  # x_new = x - s g moved by at most |s| ‖g‖
+            s: float | None = None
+            if isinstance(x_new, tuple):
                 x_new, s = x_new
-                xbound += abs(s) * gnorm * (1 + 1e-6)  # the slack covers rounding
-            else:
-                xbound = math.inf
             fx_new, g_new = value_and_grad(x_new)
             fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
         else:  # step and evaluation in one call
-            x_new, scale, fx_new, g_new, both = fused(k, x, g)
+            x_new, s, fx_new, g_new, both = fused(k, x, g)
             objective.nfev += 1
-            if scale is None:
-                xbound = math.inf
-            else:
-                xbound += abs(scale) * gnorm * (1 + 1e-6)
             fun_new, squares = both.tolist()
             gnorm_new = _unless_overflow(math.sqrt(squares), g_new)
+        if s is None:  # a step of unknown size
+            xbound = math.inf
+        else:  # x_new = x - s g moved by at most |s| ‖g‖; the slack covers rounding
+            xbound += abs(s) * gnorm * (1 + 1e-6)
         if not xbound < near_overflow:  # unknown or large: look at the iterate
             xbound = _absmax(x_new)
         # each term on its own: their sum could overflow where none of them does

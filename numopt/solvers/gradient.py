@@ -13,7 +13,7 @@ from .._objective import Objective
 from .._validation import check_choice, check_positive
 from ..result import OptimizeResult
 from ._compiled import Scalar, check_compile, compiled, evaluate
-from ._driver import Callback, run
+from ._driver import Callback, Fused, run
 
 __all__ = ["SCHEDULES", "gradient_descent", "step_size"]
 
@@ -149,7 +149,6 @@ def gradient_descent(
     """
     objective = Objective(f)
     alpha = step_size(schedule, check_positive(lr, "lr"))
-    fused = _CompiledStep(objective.f, alpha) if check_compile(compile) else None
 
     def step(
         k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
@@ -167,7 +166,7 @@ def gradient_descent(
         callback=callback,
         dtype=dtype,
         record_path=record_path,
-        fused=fused,
+        fused=_fused(compile, objective.f, alpha),
     )
 
 
@@ -182,23 +181,25 @@ def _advance(
     return x_new, *evaluate(f, x_new)
 
 
-class _CompiledStep:
-    """The gradient step fused with the evaluation after it: a driver ``Fused``."""
+def _fused(
+    compile: bool,
+    f: Callable[[torch.Tensor], torch.Tensor],
+    alpha: Callable[[int], float],
+) -> Fused | None:
+    """A driver ``Fused`` running :func:`_advance` compiled; None without ``compile``."""
+    if not check_compile(compile):
+        return None
+    step = Scalar()
+    advance: Callable[..., Any] | None = None  # looked up at the first update
 
-    def __init__(
-        self, f: Callable[[torch.Tensor], torch.Tensor], alpha: Callable[[int], float]
-    ) -> None:
-        self.f, self.alpha = f, alpha
-        self.step = Scalar()
-
-    def __call__(
-        self, k: int, x: torch.Tensor, g: torch.Tensor
+    def fused(
+        k: int, x: torch.Tensor, g: torch.Tensor
     ) -> tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]:
-        a = self.alpha(k)
-        advance = compiled(_advance, self.f, (tuple(x.shape), x.dtype, x.device))
-        # the gradient comes from torch.func, which no_grad does not switch off;
-        # no_grad keeps autograd from also recording the call, when f reads a
-        # tensor that requires grad: the results stay detached, as eager ones are
-        with torch.no_grad():
-            x_new, fx, g_new, both = advance(self.f, x, g, self.step(a, x))
+        nonlocal advance
+        if advance is None:
+            advance = compiled(_advance, f, x)
+        a = alpha(k)
+        x_new, fx, g_new, both = advance(f, x, g, step(a, x))
         return x_new, a, fx, g_new, both
+
+    return fused

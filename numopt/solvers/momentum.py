@@ -293,19 +293,18 @@ def _momentum_fused(
         return None
     f, step, beta = objective.f, Scalar(), Scalar()
     v: torch.Tensor | None = None  # the velocity v_k; None stands for v_0 = 0
+    advance: Callable[..., Any] | None = None  # looked up at the first update
 
     def fused(
         k: int, x: torch.Tensor, g: torch.Tensor
     ) -> tuple[torch.Tensor, None, torch.Tensor, torch.Tensor, torch.Tensor]:
-        nonlocal v
-        if v is None:
+        nonlocal v, advance
+        if advance is None:
             v = torch.zeros_like(x)
-        key = (tuple(x.shape), x.dtype, x.device, look_ahead)
-        advance = compiled(_update, f, key, look_ahead=look_ahead)
-        with torch.no_grad():  # detached results: see gradient._CompiledStep
-            x_new, v, fx, g_new, both = advance(
-                f, x, g, v, step(alpha, x), beta(beta_at(k), x)
-            )
+            advance = compiled(_update, f, x, look_ahead=look_ahead)
+        x_new, v, fx, g_new, both = advance(
+            f, x, g, v, step(alpha, x), beta(beta_at(k), x)
+        )
         if look_ahead:
             objective.nfev += 1  # the gradient at y_k; the driver counts the other
         return x_new, None, fx, g_new, both

@@ -252,7 +252,9 @@ def multistart(
     paths = [x] if record_path else None
     nfev = 1
     if compile:
-        chunk = _compiled_chunk(f, x, method, check_every, record_path)
+        chunk = compiled(
+            _chunk, f, x, (method,), length=check_every, record=record_path
+        )
 
         def scalars(*values: float) -> torch.Tensor:
             # tensors, not floats: compiled code is specialized to floats
@@ -265,22 +267,18 @@ def multistart(
         n = min(check_every, max_iter - k0)
         if compile:  # the chunk is n iterations, padded to check_every
             steps = [alpha(k) for k in range(k0, k0 + n)]
-            # the gradient comes from torch.func; no_grad keeps autograd from
-            # also recording the chunk when f reads a tensor that requires
-            # grad, so the results stay detached, as the eager ones are
-            with torch.no_grad():
-                x, g, velocity, active, nits, xs = chunk(
-                    evaluate.functional,  # f was checked by the eager call above
-                    x,
-                    g,
-                    velocity,
-                    active,
-                    nits,
-                    scalars(*steps, *[0.0] * (check_every - n)),
-                    torch.tensor(n, device=x.device),
-                    beta_t,
-                    tol_t,
-                )
+            x, g, velocity, active, nits, xs = chunk(
+                evaluate.functional,  # f was checked by the eager call above
+                x,
+                g,
+                velocity,
+                active,
+                nits,
+                scalars(*steps, *[0.0] * (check_every - n)),
+                torch.tensor(n, device=x.device),
+                beta_t,
+                tol_t,
+            )
             if paths is not None:
                 paths.extend(xs[:n].unbind(0))
         else:
@@ -422,14 +420,6 @@ def _chunk(
         px, pg = torch.stack(px, dim=1), torch.stack(pg, dim=1)
         pv = torch.stack(pv, dim=1) if pv is not None else None
     return px, pg, pv, active, nits, torch.stack(xs) if record else None
-
-
-def _compiled_chunk(
-    f: Callable[..., Any], x: torch.Tensor, method: str, length: int, record: bool
-) -> Callable[..., tuple[Any, ...]]:
-    """:func:`_chunk` compiled for ``f`` and the shape, dtype and device of ``x``."""
-    key = (tuple(x.shape), x.dtype, x.device, method, length, record)
-    return compiled(_chunk, f, key, length=length, record=record)
 
 
 class _BatchedObjective:
