@@ -18,6 +18,7 @@ import torch
 from harness import compare, peak_rss_mib, progress, timed_once
 
 import numopt
+from numopt.solvers._driver import AHEAD_DEVICES
 
 SIZES = (1, 10**2, 10**4, 10**6)
 LR = 0.1
@@ -114,6 +115,9 @@ def run(device: str = "cpu", quick: bool = False, compile: bool = True) -> dict:
     return {
         "rows": rows,
         "peak_rss_mib": memory,
+        # whether the solver queued each update before reading the last one's
+        # numbers (see numopt.solvers._driver.run): on a GPU since this flag
+        "looks_ahead": torch.device(device).type in AHEAD_DEVICES,
         "targets": {
             "numopt_over_floor": f"<= {targets.OVERHEAD_OVER_FLOOR}",
             "numopt_over_sgd": "< 1",

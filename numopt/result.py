@@ -61,7 +61,9 @@ class OptimizeResult:
     nfev : int
         Number of objective evaluations (each gradient evaluation counts one;
         Hessian evaluations are counted apart, in ``extra["nhev"]``, by the
-        solvers that use them).
+        solvers that use them). On a GPU, gradient descent, momentum and
+        Nesterov without a callback evaluate one update past the end of the
+        run (queued before they knew it would end); that one is not counted.
     status : Status
         Why the solver stopped.
     path : torch.Tensor or None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import torch
@@ -72,6 +72,7 @@ def run(
     record_path: bool,
     extra: dict[str, Any] | None = None,
     fused: Fused | None = None,
+    ahead: bool = False,
 ) -> OptimizeResult:
     """Iterate ``step`` from ``x0`` until ``‖∇f‖ <= tol`` or ``max_iter`` updates.
 
@@ -92,6 +93,14 @@ def run(
     With ``fused``, each update is one call of it in place of ``step`` and the
     evaluation after it (``f(x_0)`` is still evaluated here, where a wrong
     ``f`` gets its clear error); the driver counts the evaluations.
+
+    With ``ahead`` (for a step that reads nothing back from the device and
+    changes nothing outside itself but its own state), on a GPU and with no
+    callback, the driver queues update ``k + 1`` before it reads the numbers
+    of update ``k``: the host does not wait for the device at every update,
+    and the device does not wait for the host. The run takes the same steps
+    and returns the same result; only ``f`` is called once more, for an
+    update that the stopping test then drops (not counted in ``nfev``).
     """
     max_iter = check_max_iter(max_iter)
     tol = check_nonnegative(tol, "tol")
@@ -111,19 +120,31 @@ def run(
     values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
     value_and_grad, isfinite = objective.value_and_grad, math.isfinite
+    lookahead = (
+        _AheadOf(objective, step, fused) if _looks_ahead(ahead, x, callback) else None
+    )
+    xmax: float | None = None  # ‖x_new‖_∞ when it came with the update's numbers
     for k in range(max_iter):
         if gnorm <= tol:
             status = Status.CONVERGED
             break
-        if fused is None:
+        if lookahead is not None:  # on a GPU: update k + 1 queued before k is read
             try:
-                x_new = step(k, x, fx, g)
+                x_new, s, fx_new, g_new = lookahead.update(k, x, fx, g, max_iter)
             except Stop as stop:
                 status = stop.status
                 break
-            s: float | None = None
-            if isinstance(x_new, tuple):
-                x_new, s = x_new
+            fun_new, gnorm_new, xmax = lookahead.read()
+        elif fused is None:
+            try:
+                stepped = step(k, x, fx, g)
+            except Stop as stop:
+                status = stop.status
+                break
+            if isinstance(stepped, tuple):
+                x_new, s = stepped
+            else:
+                x_new, s = stepped, None
             fx_new, g_new = value_and_grad(x_new)
             fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
         else:  # step and evaluation in one call
@@ -136,7 +157,7 @@ def run(
         else:  # x_new = x - s g moved by at most |s| ‖g‖; the slack covers rounding
             xbound += abs(s) * gnorm * (1 + 1e-6)
         if not xbound < near_overflow:  # unknown or large: look at the iterate
-            xbound = _absmax(x_new)
+            xbound = xmax if xmax is not None else _absmax(x_new)
         # each term on its own: their sum could overflow where none of them does
         if not (isfinite(fun_new) and isfinite(gnorm_new) and isfinite(xbound)):
             status = Status.DIVERGED
@@ -151,6 +172,8 @@ def run(
     else:
         if gnorm <= tol:
             status = Status.CONVERGED
+    if lookahead is not None:  # the update queued past the end of the run
+        objective.nfev -= lookahead.drop()
     return OptimizeResult(
         x=x,
         fun=fun,
@@ -163,6 +186,148 @@ def run(
         method=method,
         extra=extra if extra is not None else {},
     )
+
+
+#: Device types on which ``run(..., ahead=True)`` queues the next update before
+#: reading the numbers of the current one. A CPU computes each operation as it
+#: is called, so there it would only add an evaluation.
+AHEAD_DEVICES = ("cuda",)
+
+
+def _looks_ahead(ahead: bool, x: torch.Tensor, callback: Callback | None) -> bool:
+    """Whether to queue each update before the last one's numbers are read.
+
+    Not with a callback: it may read or change the iterate it is given, and
+    it runs between two updates.
+    """
+    return (
+        ahead and callback is None and x.numel() > 0 and x.device.type in AHEAD_DEVICES
+    )
+
+
+class _Update(NamedTuple):
+    """An update queued ahead: ``x_{k+1}``, its step ``s`` (see :class:`Step`),
+    f and ∇f there, and what the driver reads of it.
+
+    ``numbers`` is ``[f, ‖∇f‖]`` (``‖∇f‖²`` from a fused call), with
+    ``‖x_{k+1}‖_∞`` for a step of unknown size, still on the device or on its
+    way to the host. ``error`` is what the step or ``f`` raised: raised again
+    (or for :class:`Stop`, obeyed) only if the update falls due.
+    """
+
+    x: torch.Tensor
+    s: float | None
+    fx: torch.Tensor
+    g: torch.Tensor
+    numbers: Any
+    nfev: int
+    error: Exception | None = None
+
+
+class _AheadOf:
+    """The updates of a run that looks ahead: each is queued one update early."""
+
+    def __init__(
+        self, objective: Objective, step: Callable[..., Any], fused: Fused | None
+    ) -> None:
+        self.objective = objective
+        self.step = step
+        self.fused = fused
+        self.copies: _HostCopies | None = None  # made at the first GPU update
+        self.due: _Update | None = None  # the update being read
+        self.queued: _Update | None = None  # the one after it
+
+    def update(
+        self, k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor, max_iter: int
+    ) -> tuple[torch.Tensor, float | None, torch.Tensor, torch.Tensor]:
+        """Update ``k`` (made now unless it was queued), with ``k + 1`` queued."""
+        due = self.queued if self.queued is not None else self._make(k, x, fx, g)
+        self.queued = None
+        if due.error is not None:
+            raise due.error
+        if k + 1 < max_iter:
+            self.queued = self._make(k + 1, due.x, due.fx, due.g)
+        self.due = due
+        return due.x, due.s, due.fx, due.g
+
+    def read(self) -> tuple[float, float, float | None]:
+        """``f``, ``‖∇f‖`` and (when it was computed) ``‖x‖_∞`` of the due update."""
+        due = self.due
+        assert due is not None
+        if isinstance(due.numbers, torch.Tensor):
+            numbers = due.numbers.tolist()
+        else:
+            numbers = _HostCopies.receive(due.numbers)
+        fun, norm = numbers[0], numbers[1]
+        if self.fused is not None:  # a fused call returns ‖∇f‖²
+            norm = math.sqrt(norm)
+        xmax = numbers[2] if len(numbers) > 2 else None
+        return fun, _unless_overflow(norm, due.g), xmax
+
+    def drop(self) -> int:
+        """Forget the update queued past the end; the evaluations it made."""
+        dropped, self.queued = self.queued, None
+        return dropped.nfev if dropped is not None else 0
+
+    def _make(
+        self, k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor
+    ) -> _Update:
+        before = self.objective.nfev
+        try:
+            if self.fused is None:
+                x_new = self.step(k, x, fx, g)
+                s: float | None = None
+                if isinstance(x_new, tuple):
+                    x_new, s = x_new
+                fx_new, g_new = self.objective.value_and_grad(x_new)
+                norm = torch.linalg.vector_norm(g_new)
+                numbers: Any = torch.stack(
+                    (fx_new.to(torch.float64), norm.to(torch.float64))
+                )
+            else:  # step and evaluation in one call
+                x_new, s, fx_new, g_new, numbers = self.fused(k, x, g)
+                self.objective.nfev += 1
+            if s is None:  # the bound on ‖x‖_∞ needs the iterate itself
+                xmax = torch.linalg.vector_norm(x_new, ord=math.inf)
+                numbers = torch.cat((numbers, xmax.to(torch.float64).reshape(1)))
+            if numbers.is_cuda:
+                if self.copies is None:
+                    self.copies = _HostCopies()
+                numbers = self.copies.send(numbers)
+        except Exception as error:  # raised again if the update falls due
+            blank = torch.empty(0)
+            nfev = self.objective.nfev - before
+            return _Update(blank, None, blank, blank, None, nfev, error)
+        return _Update(x_new, s, fx_new, g_new, numbers, self.objective.nfev - before)
+
+
+class _HostCopies:
+    """A few numbers of an update copied from the GPU to the host behind the
+    work queued so far, to be read once that work is done, not once all the
+    queued work is (as ``tensor.tolist()`` waits for).
+
+    Two page-locked buffers take turns: at most two updates are in flight.
+    """
+
+    def __init__(self) -> None:
+        self.buffers = [
+            torch.empty(3, dtype=torch.float64, pin_memory=True) for _ in range(2)
+        ]
+        self.turn = 0
+
+    def send(self, numbers: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        buffer = self.buffers[self.turn][: numbers.numel()]
+        self.turn ^= 1
+        buffer.copy_(numbers, non_blocking=True)
+        done = torch.cuda.Event()
+        done.record(torch.cuda.current_stream(numbers.device))
+        return buffer, done
+
+    @staticmethod
+    def receive(sent: tuple[torch.Tensor, Any]) -> list[float]:
+        buffer, done = sent
+        done.synchronize()
+        return buffer.tolist()
 
 
 def _stops(answer: Any) -> bool:

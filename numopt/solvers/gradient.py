@@ -167,6 +167,7 @@ def gradient_descent(
         dtype=dtype,
         record_path=record_path,
         fused=_fused(compile, objective.f, alpha),
+        ahead=True,
     )
 
 

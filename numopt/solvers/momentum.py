@@ -125,6 +125,7 @@ def momentum(
         dtype=dtype,
         record_path=record_path,
         fused=_momentum_fused(compile, objective, False, lambda k: beta, alpha),
+        ahead=True,
     )
 
 
@@ -254,6 +255,7 @@ def nesterov(
         dtype=dtype,
         record_path=record_path,
         fused=_momentum_fused(compile, objective, True, momentum_at, alpha),
+        ahead=True,
     )
 
 
