@@ -62,8 +62,9 @@ class OptimizeResult:
         Number of objective evaluations (each gradient evaluation counts one;
         Hessian evaluations are counted apart, in ``extra["nhev"]``, by the
         solvers that use them). On a GPU, gradient descent, momentum and
-        Nesterov without a callback evaluate one update past the end of the
-        run (queued before they knew it would end); that one is not counted.
+        Nesterov without a callback queue each update before they know
+        whether the run stops; a run that stops before ``max_iter`` has
+        evaluated one update more, which is not counted.
     status : Status
         Why the solver stopped.
     path : torch.Tensor or None

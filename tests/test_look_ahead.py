@@ -36,6 +36,13 @@ def saturating(x: torch.Tensor) -> torch.Tensor:
 CASES = {
     "gd-converges": (gradient_descent, quadratic, [0.0, 2.0, 5.0], dict(lr=0.1)),
     "gd-one-step": (gradient_descent, quadratic, [0.0], dict(lr=0.5)),
+    "gd-converges-at-max-iter": (
+        gradient_descent,
+        quadratic,
+        [0.0],
+        dict(lr=0.5, max_iter=1),
+    ),
+    "gd-at-the-minimizer": (gradient_descent, quadratic, [1.0, 1.0], dict()),
     "gd-maxiter-0": (gradient_descent, quadratic, [0.0, 2.0], dict(max_iter=0)),
     "gd-maxiter-1": (gradient_descent, quadratic, [0.0, 2.0], dict(max_iter=1)),
     "gd-maxiter-2": (gradient_descent, quadratic, [0.0, 2.0], dict(max_iter=2)),
@@ -114,7 +121,7 @@ def test_looking_ahead_takes_the_same_steps(case: str, device, monkeypatch) -> N
     # (twice for Nesterov's, which also takes a look-ahead gradient); none
     # is queued at the top of the loop (convergence at x0) or past max_iter
     if ahead.status is Status.CONVERGED:
-        queued = ahead.nit > 0
+        queued = 0 < ahead.nit < options.get("max_iter", 1000)
     elif ahead.status is Status.DIVERGED:
         queued = ahead.nit + 1 < options.get("max_iter", 1000)
     else:
@@ -178,7 +185,7 @@ def test_an_error_of_an_update_that_is_due_is_raised(
         gradient_descent(quadratic, x0, schedule=schedule)
 
 
-@pytest.mark.parametrize("solver", [gradient_descent, momentum])
+@pytest.mark.parametrize("solver", [gradient_descent, momentum, nesterov])
 def test_looking_ahead_with_compiled_updates(solver, device, monkeypatch) -> None:
     if device.type == "cuda":
         pytest.importorskip("triton", reason="torch.compile needs Triton on a GPU")
@@ -187,3 +194,13 @@ def test_looking_ahead_with_compiled_updates(solver, device, monkeypatch) -> Non
     )
     assert_same_run(ahead, first)
     assert first.status is Status.CONVERGED and math.isfinite(first.fun)
+
+
+def test_no_look_ahead_above_the_size_limit(device, monkeypatch) -> None:
+    monkeypatch.setattr(_driver, "AHEAD_MAX_NUMEL", 2)
+    for x0, extra_calls in (([0.0, 0.0], 1), ([0.0, 0.0, 0.0], 0)):
+        (first, first_calls), (ahead, ahead_calls) = run_both(
+            gradient_descent, quadratic, x0, device, monkeypatch, lr=0.5
+        )
+        assert_same_run(ahead, first)
+        assert ahead_calls - first_calls == extra_calls

@@ -95,12 +95,19 @@ def run(
     ``f`` gets its clear error); the driver counts the evaluations.
 
     With ``ahead`` (for a step that reads nothing back from the device and
-    changes nothing outside itself but its own state), on a GPU and with no
-    callback, the driver queues update ``k + 1`` before it reads the numbers
-    of update ``k``: the host does not wait for the device at every update,
-    and the device does not wait for the host. The run takes the same steps
-    and returns the same result; only ``f`` is called once more, for an
-    update that the stopping test then drops (not counted in ``nfev``).
+    changes nothing outside itself but its own state), on a GPU, with no
+    callback and for ``x`` of at most ``AHEAD_MAX_NUMEL`` entries, the driver
+    queues update ``k + 1`` before it reads the numbers of update ``k``: the
+    host does not wait for the device at every update, and the device does
+    not wait for the host. The run takes the same steps and returns the same
+    result. What changes: a run that stops before ``max_iter`` (converged or
+    diverged) has made one update more than it returns, which it drops (its
+    calls of ``f`` are not counted in ``nfev``); that update may evaluate
+    ``f`` at a non-finite point after a divergence, and it draws from the
+    random number generator if ``f`` does; an exception it raises is raised
+    only if it falls due (an error that the device reports later, such as a
+    failed device-side assert, is not caught); and one more iterate and
+    gradient are alive at a time.
     """
     max_iter = check_max_iter(max_iter)
     tol = check_nonnegative(tol, "tol")
@@ -192,6 +199,11 @@ def run(
 #: reading the numbers of the current one. A CPU computes each operation as it
 #: is called, so there it would only add an evaluation.
 AHEAD_DEVICES = ("cuda",)
+#: The largest ``x`` for which the driver looks ahead: above it an update's
+#: arithmetic takes far longer than the wait it saves (at 2^24 float64
+#: entries each pass over ``x`` reads 128 MiB), and the extra iterate and
+#: gradient that looking ahead keeps alive take memory.
+AHEAD_MAX_NUMEL = 1 << 24
 
 
 def _looks_ahead(ahead: bool, x: torch.Tensor, callback: Callback | None) -> bool:
@@ -201,7 +213,10 @@ def _looks_ahead(ahead: bool, x: torch.Tensor, callback: Callback | None) -> boo
     it runs between two updates.
     """
     return (
-        ahead and callback is None and x.numel() > 0 and x.device.type in AHEAD_DEVICES
+        ahead
+        and callback is None
+        and 0 < x.numel() <= AHEAD_MAX_NUMEL
+        and x.device.type in AHEAD_DEVICES
     )
 
 
@@ -306,20 +321,22 @@ class _HostCopies:
     work queued so far, to be read once that work is done, not once all the
     queued work is (as ``tensor.tolist()`` waits for).
 
-    Two page-locked buffers take turns: at most two updates are in flight.
+    Two page-locked buffers, each with its event, take turns: at most two
+    updates are in flight, and a buffer is read before it is sent again.
     """
 
     def __init__(self) -> None:
         self.buffers = [
             torch.empty(3, dtype=torch.float64, pin_memory=True) for _ in range(2)
         ]
+        self.events = [torch.cuda.Event(), torch.cuda.Event()]
         self.turn = 0
 
     def send(self, numbers: torch.Tensor) -> tuple[torch.Tensor, Any]:
         buffer = self.buffers[self.turn][: numbers.numel()]
+        done = self.events[self.turn]
         self.turn ^= 1
         buffer.copy_(numbers, non_blocking=True)
-        done = torch.cuda.Event()
         done.record(torch.cuda.current_stream(numbers.device))
         return buffer, done
 
