@@ -61,10 +61,11 @@ class OptimizeResult:
     nfev : int
         Number of objective evaluations (each gradient evaluation counts one;
         Hessian evaluations are counted apart, in ``extra["nhev"]``, by the
-        solvers that use them). On a GPU, gradient descent, momentum and
-        Nesterov without a callback queue each update before they know
-        whether the run stops; a run that stops before ``max_iter`` has
-        evaluated one update more, which is not counted.
+        solvers that use them). On a GPU, gradient descent, momentum,
+        Nesterov, preconditioned and coordinate descent (``rule="step"``)
+        without a callback queue each update before they know whether the run
+        stops; a run that stops before ``max_iter`` has evaluated one update
+        more, which is not counted.
     status : Status
         Why the solver stopped.
     path : torch.Tensor or None

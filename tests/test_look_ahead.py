@@ -14,7 +14,14 @@ import pytest
 import torch
 
 from numopt import Status
-from numopt.solvers import _driver, gradient_descent, momentum, nesterov
+from numopt.solvers import (
+    _driver,
+    coordinate_descent,
+    gradient_descent,
+    momentum,
+    nesterov,
+    preconditioned,
+)
 
 F64 = torch.float64
 
@@ -78,7 +85,41 @@ CASES = {
     "nesterov": (nesterov, quadratic, [0.0, 2.0, 5.0], dict(lr=0.1, beta=0.5)),
     "nesterov-auto": (nesterov, quadratic, [0.0, 7.0], dict(lr=0.1, beta="auto")),
     "nesterov-nan": (nesterov, log_barrier, [0.5], dict(lr=1.5, beta=0.9)),
+    "preconditioned": (preconditioned, quadratic, [0.0, 2.0, 5.0], dict(lr=0.3)),
+    "preconditioned-P": (
+        preconditioned,
+        quadratic,
+        [0.0, 2.0],
+        dict(P=[0.5, 0.25], lr=0.9, max_iter=30),
+    ),
+    "preconditioned-diverges": (
+        preconditioned,
+        quadratic,
+        [0.0, 2.0],
+        dict(P=[1.0, 1.0], lr=1.5),
+    ),
+    "coordinate-step": (
+        coordinate_descent,
+        quadratic,
+        [0.0, 2.0, 5.0],
+        dict(rule="step", lr=0.4),
+    ),
+    "coordinate-exact": (  # its line search reads f: no look-ahead
+        coordinate_descent,
+        quadratic,
+        [0.0, 2.0, 5.0],
+        dict(rule="exact"),
+    ),
 }
+
+
+def calls_per_update(solver, options: dict) -> int:
+    """Calls of f for an update made ahead (0: the solver does not look ahead)."""
+    if solver is nesterov:
+        return 2  # the gradient at the look-ahead point, then f at the new x
+    if solver is coordinate_descent and options.get("rule") == "exact":
+        return 0
+    return 1
 
 
 def run_both(solver, f, x0, device: torch.device, monkeypatch, **options):
@@ -105,6 +146,7 @@ def assert_same_run(a, b) -> None:
     assert (a.status, a.nit, a.nfev) == (b.status, b.nit, b.nfev)
     assert torch.equal(a.x, b.x) and torch.equal(a.path, b.path)
     assert torch.equal(a.values, b.values) and a.fun == b.fun
+    assert a.extra == b.extra  # coordinate descent's steps, Hessian counts
     # the norm may be summed in another order, in the dtype of the gradient
     eps = torch.finfo(a.x.dtype).eps
     assert a.grad_norm == pytest.approx(b.grad_norm, rel=4 * eps, abs=0)
@@ -126,8 +168,7 @@ def test_looking_ahead_takes_the_same_steps(case: str, device, monkeypatch) -> N
         queued = ahead.nit + 1 < options.get("max_iter", 1000)
     else:
         queued = False
-    per_update = 2 if solver is nesterov else 1
-    assert ahead_calls - first_calls == per_update * queued
+    assert ahead_calls - first_calls == calls_per_update(solver, options) * queued
 
 
 def test_a_run_that_stops_early_queued_one_update_in_vain(device, monkeypatch) -> None:

@@ -94,8 +94,8 @@ def run(
     evaluation after it (``f(x_0)`` is still evaluated here, where a wrong
     ``f`` gets its clear error); the driver counts the evaluations.
 
-    With ``ahead`` (for a step that reads nothing back from the device and
-    changes nothing outside itself but its own state), on a GPU, with no
+    With ``ahead`` (for a step that reads nothing back from the device, and
+    whose caller can drop what a last step made in vain), on a GPU, with no
     callback and for ``x`` of at most ``AHEAD_MAX_NUMEL`` entries, the driver
     queues update ``k + 1`` before it reads the numbers of update ``k``: the
     host does not wait for the device at every update, and the device does

@@ -145,6 +145,7 @@ def coordinate_descent(
         dtype=dtype,
         record_path=record_path,
         extra={"rule": rule, "steps": steps},
+        ahead=rule == "step",  # an exact line search reads f back at each trial
     )
-    del steps[result.nit :]  # a step the driver rejected (non-finite)
+    del steps[result.nit :]  # a step the driver rejected, or queued in vain
     return result

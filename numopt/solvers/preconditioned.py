@@ -183,4 +183,5 @@ def preconditioned(
         dtype=dtype,
         record_path=record_path,
         extra={"nhev": nhev},
+        ahead=True,
     )
