@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numopt import Status, minimize
-from numopt.problems import PROBLEMS
+from numopt.problems import PROBLEMS, rosenbrock
 from numopt.solvers import (
     coordinate_descent,
     gradient_descent,
@@ -506,10 +506,6 @@ def test_exact_coordinate_descent_never_increases_f(
 
 
 # ------------------------------------------------------------ compile=True
-
-
-def rosenbrock(x: torch.Tensor) -> torch.Tensor:
-    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
 
 
 @pytest.mark.parametrize(

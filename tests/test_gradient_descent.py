@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import numopt
 from numopt import Status, gradient_descent, minimize
-from numopt.problems import abs_quadratic
+from numopt.problems import abs_quadratic, rosenbrock
 from numopt.solvers import _compiled
 
 
@@ -303,10 +303,6 @@ def test_a_gradient_whose_squares_underflow_is_not_zero() -> None:
     assert tiny.grad_norm == pytest.approx(math.sqrt(2) * 1e-300)
     flat = gradient_descent(lambda x: 0 * x.sum(), [1.0, 2.0], tol=0, max_iter=3)
     assert flat.status is Status.CONVERGED and flat.nit == 0 and flat.grad_norm == 0
-
-
-def rosenbrock(x: torch.Tensor) -> torch.Tensor:
-    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
 
 
 @pytest.mark.parametrize(

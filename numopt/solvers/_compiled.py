@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["Scalar", "check_compile", "compiled", "evaluate"]
+__all__ = ["Scalar", "check_compile", "compiled", "compiled_per_run", "evaluate"]
 
 #: Compiled code per objective: ``id(owner) -> {key: compiled function}``,
 #: where the owner is ``f`` itself, or its object for a bound method (a new
@@ -74,6 +74,23 @@ def compiled(
 
         per_f[full_key] = call
     return per_f[full_key]
+
+
+def compiled_per_run(
+    fn: Callable[..., Any], f: Callable[..., Any], **fixed: Any
+) -> Callable[..., Any]:
+    """:func:`compiled` for the iterates of the first call (its second
+    argument), looked up once: every update of a run has their shape, dtype
+    and device, which the solver learns only when the run starts."""
+    code: Callable[..., Any] | None = None
+
+    def call(*args: Any) -> Any:
+        nonlocal code
+        if code is None:
+            code = compiled(fn, f, args[1], **fixed)
+        return code(*args)
+
+    return call
 
 
 def _entries(f: Callable[..., Any]) -> dict[tuple[Any, ...], Any]:

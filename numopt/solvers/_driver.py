@@ -126,7 +126,7 @@ def run(
     path = [x] if record_path else None
     values = [fun]  # Python floats: no small tensors pinned between big ones
     status = Status.MAXITER
-    value_and_grad, isfinite = objective.value_and_grad, math.isfinite
+    isfinite = math.isfinite
     lookahead = (
         _AheadOf(objective, step, fused) if _looks_ahead(ahead, x, callback) else None
     )
@@ -137,28 +137,24 @@ def run(
             break
         if lookahead is not None:  # on a GPU: update k + 1 queued before k is read
             try:
-                x_new, s, fx_new, g_new = lookahead.update(k, x, fx, g, max_iter)
+                due = lookahead.update(k, x, fx, g, max_iter)
             except Stop as stop:
                 status = stop.status
                 break
-            fun_new, gnorm_new, xmax = lookahead.read()
-        elif fused is None:
+            x_new, s, fx_new, g_new = due.x, due.s, due.fx, due.g
+            fun_new, gnorm_new, xmax = lookahead.read(due)
+        else:
             try:
-                stepped = step(k, x, fx, g)
+                x_new, s, fx_new, g_new, both = _advance(
+                    objective, step, fused, k, x, fx, g
+                )
             except Stop as stop:
                 status = stop.status
                 break
-            if isinstance(stepped, tuple):
-                x_new, s = stepped
+            if both is None:
+                fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
             else:
-                x_new, s = stepped, None
-            fx_new, g_new = value_and_grad(x_new)
-            fun_new, gnorm_new = _value_and_norm(fx_new, g_new)
-        else:  # step and evaluation in one call
-            x_new, s, fx_new, g_new, both = fused(k, x, g)
-            objective.nfev += 1
-            fun_new, squares = both.tolist()
-            gnorm_new = _unless_overflow(math.sqrt(squares), g_new)
+                fun_new, gnorm_new = _read_back(both.tolist(), g_new, squared=True)
         if s is None:  # a step of unknown size
             xbound = math.inf
         else:  # x_new = x - s g moved by at most |s| ‖g‖; the slack covers rounding
@@ -206,6 +202,28 @@ AHEAD_DEVICES = ("cuda",)
 AHEAD_MAX_NUMEL = 1 << 24
 
 
+def _advance(
+    objective: Objective,
+    step: Callable[..., Any],
+    fused: Fused | None,
+    k: int,
+    x: torch.Tensor,
+    fx: torch.Tensor,
+    g: torch.Tensor,
+) -> tuple[torch.Tensor, float | None, torch.Tensor, torch.Tensor, Any]:
+    """Update ``k`` and the evaluation at the new point: ``x_{k+1}``, its step
+    ``s`` (see :class:`Step`), f and ∇f there, and a fused call's tensor
+    ``[f, ‖∇f‖²]`` (None after ``step``, where the driver computes ‖∇f‖)."""
+    if fused is not None:  # step and evaluation in one call
+        x_new, s, fx_new, g_new, both = fused(k, x, g)
+        objective.nfev += 1
+        return x_new, s, fx_new, g_new, both
+    stepped = step(k, x, fx, g)
+    x_new, s = stepped if isinstance(stepped, tuple) else (stepped, None)
+    fx_new, g_new = objective.value_and_grad(x_new)
+    return x_new, s, fx_new, g_new, None
+
+
 def _looks_ahead(ahead: bool, x: torch.Tensor, callback: Callback | None) -> bool:
     """Whether to queue each update before the last one's numbers are read.
 
@@ -249,12 +267,11 @@ class _AheadOf:
         self.step = step
         self.fused = fused
         self.copies: _HostCopies | None = None  # made at the first GPU update
-        self.due: _Update | None = None  # the update being read
-        self.queued: _Update | None = None  # the one after it
+        self.queued: _Update | None = None  # the update after the due one
 
     def update(
         self, k: int, x: torch.Tensor, fx: torch.Tensor, g: torch.Tensor, max_iter: int
-    ) -> tuple[torch.Tensor, float | None, torch.Tensor, torch.Tensor]:
+    ) -> _Update:
         """Update ``k`` (made now unless it was queued), with ``k + 1`` queued."""
         due = self.queued if self.queued is not None else self._make(k, x, fx, g)
         self.queued = None
@@ -262,22 +279,16 @@ class _AheadOf:
             raise due.error
         if k + 1 < max_iter:
             self.queued = self._make(k + 1, due.x, due.fx, due.g)
-        self.due = due
-        return due.x, due.s, due.fx, due.g
+        return due
 
-    def read(self) -> tuple[float, float, float | None]:
-        """``f``, ``‖∇f‖`` and (when it was computed) ``‖x‖_∞`` of the due update."""
-        due = self.due
-        assert due is not None
+    def read(self, due: _Update) -> tuple[float, float, float | None]:
+        """``f``, ``‖∇f‖`` and (when it was computed) ``‖x‖_∞`` of an update."""
         if isinstance(due.numbers, torch.Tensor):
             numbers = due.numbers.tolist()
         else:
             numbers = _HostCopies.receive(due.numbers)
-        fun, norm = numbers[0], numbers[1]
-        if self.fused is not None:  # a fused call returns ‖∇f‖²
-            norm = math.sqrt(norm)
-        xmax = numbers[2] if len(numbers) > 2 else None
-        return fun, _unless_overflow(norm, due.g), xmax
+        fun, gnorm = _read_back(numbers, due.g, squared=self.fused is not None)
+        return fun, gnorm, (numbers[2] if len(numbers) > 2 else None)
 
     def drop(self) -> int:
         """Forget the update queued past the end; the evaluations it made."""
@@ -289,19 +300,14 @@ class _AheadOf:
     ) -> _Update:
         before = self.objective.nfev
         try:
-            if self.fused is None:
-                x_new = self.step(k, x, fx, g)
-                s: float | None = None
-                if isinstance(x_new, tuple):
-                    x_new, s = x_new
-                fx_new, g_new = self.objective.value_and_grad(x_new)
+            x_new, s, fx_new, g_new, numbers = _advance(
+                self.objective, self.step, self.fused, k, x, fx, g
+            )
+            if numbers is None:  # from step: [f, ‖∇f‖] (a fused call gives ‖∇f‖²)
                 norm = torch.linalg.vector_norm(g_new)
-                numbers: Any = torch.stack(
+                numbers = torch.stack(
                     (fx_new.to(torch.float64), norm.to(torch.float64))
                 )
-            else:  # step and evaluation in one call
-                x_new, s, fx_new, g_new, numbers = self.fused(k, x, g)
-                self.objective.nfev += 1
             if s is None:  # the bound on ‖x‖_∞ needs the iterate itself
                 xmax = torch.linalg.vector_norm(x_new, ord=math.inf)
                 numbers = torch.cat((numbers, xmax.to(torch.float64).reshape(1)))
@@ -369,8 +375,7 @@ def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
     if g.is_cuda:
         wide = torch.promote_types(fx.dtype, g.dtype)  # f keeps its precision
         norm = torch.linalg.vector_norm(g)
-        fun, norm = torch.stack((fx.to(wide), norm.to(wide))).tolist()
-        return fun, _unless_overflow(norm, g)
+        return _read_back(torch.stack((fx.to(wide), norm.to(wide))).tolist(), g)
     n = g.numel()
     if n == 1:  # a 1-D problem: |g|, with no reduction to launch
         return fx.item(), abs(g.item())
@@ -378,6 +383,15 @@ def _value_and_norm(fx: torch.Tensor, g: torch.Tensor) -> tuple[float, float]:
         flat = g.reshape(-1)
         return fx.item(), _unless_overflow(math.sqrt(torch.dot(flat, flat).item()), g)
     return fx.item(), _unless_overflow(math.sqrt((g * g).sum().item()), g)
+
+
+def _read_back(
+    numbers: list[float], g: torch.Tensor, squared: bool = False
+) -> tuple[float, float]:
+    """``f`` and ``‖g‖`` from ``[f, ‖g‖, ...]`` read back from the device
+    (``[f, ‖g‖², ...]`` when ``squared``)."""
+    norm = math.sqrt(numbers[1]) if squared else numbers[1]
+    return numbers[0], _unless_overflow(norm, g)
 
 
 def _unless_overflow(norm: float, g: torch.Tensor) -> float:

@@ -12,7 +12,7 @@ import torch
 from .._objective import Objective
 from .._validation import check_choice, check_positive
 from ..result import OptimizeResult
-from ._compiled import Scalar, check_compile, compiled, evaluate
+from ._compiled import Scalar, check_compile, compiled_per_run, evaluate
 from ._driver import Callback, Fused, run
 
 __all__ = ["SCHEDULES", "gradient_descent", "step_size"]
@@ -191,14 +191,11 @@ def _fused(
     if not check_compile(compile):
         return None
     step = Scalar()
-    advance: Callable[..., Any] | None = None  # looked up at the first update
+    advance = compiled_per_run(_advance, f)
 
     def fused(
         k: int, x: torch.Tensor, g: torch.Tensor
     ) -> tuple[torch.Tensor, float, torch.Tensor, torch.Tensor, torch.Tensor]:
-        nonlocal advance
-        if advance is None:
-            advance = compiled(_advance, f, x)
         a = alpha(k)
         x_new, fx, g_new, both = advance(f, x, g, step(a, x))
         return x_new, a, fx, g_new, both

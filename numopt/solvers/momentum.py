@@ -10,7 +10,7 @@ import torch
 from .._objective import Objective
 from .._validation import check_nonnegative, check_positive
 from ..result import OptimizeResult
-from ._compiled import Scalar, check_compile, compiled, evaluate
+from ._compiled import Scalar, check_compile, compiled_per_run, evaluate
 from ._driver import Callback, Fused, run
 
 __all__ = ["momentum", "nesterov"]
@@ -294,16 +294,15 @@ def _momentum_fused(
     if not check_compile(compile):
         return None
     f, step, beta = objective.f, Scalar(), Scalar()
+    advance = compiled_per_run(_update, f, look_ahead=look_ahead)
     v: torch.Tensor | None = None  # the velocity v_k; None stands for v_0 = 0
-    advance: Callable[..., Any] | None = None  # looked up at the first update
 
     def fused(
         k: int, x: torch.Tensor, g: torch.Tensor
     ) -> tuple[torch.Tensor, None, torch.Tensor, torch.Tensor, torch.Tensor]:
-        nonlocal v, advance
-        if advance is None:
+        nonlocal v
+        if v is None:
             v = torch.zeros_like(x)
-            advance = compiled(_update, f, x, look_ahead=look_ahead)
         x_new, v, fx, g_new, both = advance(
             f, x, g, v, step(alpha, x), beta(beta_at(k), x)
         )
